@@ -1,0 +1,103 @@
+"""The mixtures, the digits, and PacGAN's mode statistics."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ganlib import data, metrics
+
+HQ_MASS_2D = 1 - math.exp(-4.5)      # P(|N(0, I_2)| < 3) = 1 - e^{-9/2} ≈ 0.9889
+
+
+def test_ring8_definition():
+    ring = data.mixture("ring8")
+    assert ring.means.shape == (8, 2) and ring.std == 0.01
+    assert torch.allclose(ring.means.norm(dim=1), torch.ones(8))
+    assert torch.allclose(ring.means[2], torch.tensor([0.0, 1.0]), atol=1e-7)   # angle 2π·2/8 = π/2
+
+
+def test_grid25_definition():
+    grid = data.mixture("grid25")
+    assert grid.means.shape == (25, 2) and grid.std == 0.05
+    assert sorted(set(grid.means[:, 0].tolist())) == [-4.0, -2.0, 0.0, 2.0, 4.0]
+    assert len({tuple(m) for m in grid.means.tolist()}) == 25
+
+
+def test_unknown_mixture_lists_valid_names():
+    with pytest.raises(ValueError, match="valid names: ring8, grid25"):
+        data.mixture("ring9")
+
+
+def test_sample_is_reproducible_and_validated():
+    ring = data.mixture("ring8")
+    a = ring.sample(100, generator=torch.Generator().manual_seed(1))
+    b = ring.sample(100, generator=torch.Generator().manual_seed(1))
+    assert a.shape == (100, 2) and torch.equal(a, b)
+    with pytest.raises(ValueError, match="positive int"):
+        ring.sample(0)
+
+
+@pytest.mark.parametrize("name", ["ring8", "grid25"])
+def test_samples_from_the_mixture_cover_every_mode(name):
+    mix = data.mixture(name)
+    x = mix.sample(20_000, generator=torch.Generator().manual_seed(0))
+    stats = metrics.mode_stats(x, mix)
+    assert stats["modes"] == mix.n_modes
+    assert stats["hq"] == pytest.approx(HQ_MASS_2D, abs=0.005)
+    assert 0 <= stats["rkl"] < 0.01
+
+
+def test_samples_from_one_mode():
+    ring = data.mixture("ring8")
+    x = ring.means[3] + ring.std * torch.randn(500, 2, generator=torch.Generator().manual_seed(0))
+    stats = metrics.mode_stats(x, ring)
+    assert stats["modes"] == 1
+    assert stats["rkl"] == pytest.approx(math.log(8), rel=1e-12)    # KL(δ_k ‖ uniform) = log K
+
+
+def test_mode_stats_exact_values():
+    ring = data.mixture("ring8")
+    # 3 samples exactly on mode 0, 1 on mode 1, 4 far away (not HQ)
+    x = torch.cat([ring.means[[0, 0, 0, 1]], torch.full((4, 2), 10.0)])
+    stats = metrics.mode_stats(x, ring)
+    assert stats["modes"] == 2 and stats["hq"] == 0.5
+    q_hat = torch.tensor([0.75, 0.25], dtype=torch.float64)
+    assert stats["rkl"] == pytest.approx(float((q_hat * torch.log(8 * q_hat)).sum()), rel=1e-12)
+    assert metrics.mode_counts(x, ring).tolist() == [3, 1, 0, 0, 0, 0, 0, 0]
+
+
+def test_no_high_quality_sample_gives_infinite_rkl():
+    stats = metrics.mode_stats(torch.full((10, 2), 5.0), data.mixture("ring8"))
+    assert stats == {"modes": 0, "hq": 0.0, "rkl": math.inf}
+
+
+def test_mode_stats_rejects_bad_input():
+    ring = data.mixture("ring8")
+    with pytest.raises(ValueError, match=r"expected \[N, 2\]"):
+        metrics.mode_stats(torch.zeros(10, 3), ring)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        metrics.mode_stats(torch.tensor([[float("nan"), 0.0]]), ring)
+
+
+def test_digits_are_offline_and_scaled():
+    x, y = data.digits()
+    assert x.shape == (1797, 64) and y.shape == (1797,)
+    assert x.min().item() == -1.0 and x.max().item() == 1.0
+    assert sorted(y.unique().tolist()) == list(range(10))
+
+
+def test_collapse_summary_counts_dropping_and_hopping():
+    K = 8
+    def onehot(k, n=100):
+        c = np.zeros(K, dtype=int); c[k] = n; return c
+    history = [np.zeros(K, dtype=int),            # untrained: no HQ sample, skipped
+               onehot(3), onehot(5), onehot(5), onehot(1),   # collapsed, hops 3→5→1: 2 hops
+               np.full(K, 10)]                    # then every mode
+    s = metrics.collapse_summary(history)
+    assert s == {"evals": 5, "dropping": 4, "min_modes": 1, "hops": 2, "dominant_modes": 3,
+                 "final_modes": 8}
+    assert metrics.collapse_summary([np.zeros(K, dtype=int)] * 3)["evals"] == 0
+    even = metrics.collapse_summary([np.full(K, 5)] * 4)
+    assert even["dropping"] == 0 and even["hops"] == 0

@@ -1,0 +1,50 @@
+"""Every training notebook runs under papermill with CI-size parameters and produces its results.
+
+(The derivation notebooks in book/ are checked by nbval against their committed outputs; see
+pyproject.toml.)  Runs with the network blocked: the notebooks must work offline.
+"""
+
+import json
+from pathlib import Path
+
+import papermill as pm
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAINING = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CI_PARAMETERS = {"steps": 200, "eval_every": 50, "extra_seeds": 1, "device": "cpu"}
+
+
+def outputs(nb, kind):
+    return [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
+            if kind in o.get("data", {}) or o.get("output_type") == kind]
+
+
+def test_every_training_notebook_has_a_parameters_cell():
+    assert TRAINING, "no training notebooks found"
+    for path in TRAINING:
+        cells = json.loads(path.read_text())["cells"]
+        tagged = [c for c in cells if "parameters" in c["metadata"].get("tags", [])]
+        assert len(tagged) == 1, f"{path.name}: one cell tagged 'parameters' expected"
+        for name in CI_PARAMETERS:
+            assert f"{name} =" in "".join(tagged[0]["source"]), f"{path.name} lacks parameter {name}"
+
+
+@pytest.mark.parametrize("path", TRAINING, ids=lambda p: p.name)
+def test_training_notebook_runs_at_ci_size(path, tmp_path):
+    out = tmp_path / path.name
+    nb = pm.execute_notebook(str(path), str(out), parameters=CI_PARAMETERS, cwd=str(path.parent),
+                             kernel_name="python3", progress_bar=False)
+    assert len(outputs(nb, "image/png")) >= 4, "the figures are missing"
+    tables = [o["data"]["text/markdown"] for o in outputs(nb, "text/markdown")]
+    assert any("| ring8 |" in "".join(t) and "| grid25 |" in "".join(t) for t in tables), \
+        "the closing table of mode_stats is missing"
+    assert not outputs(nb, "error")
+
+
+def test_an_unknown_device_stops_the_notebook_with_a_clear_error(tmp_path):
+    path = ROOT / "notebooks" / "01_vanilla_gan_training.ipynb"
+    with pytest.raises(pm.PapermillExecutionError, match="unknown device 'gpu0'"):
+        pm.execute_notebook(str(path), str(tmp_path / "bad.ipynb"), cwd=str(path.parent),
+                            parameters={**CI_PARAMETERS, "device": "gpu0"}, kernel_name="python3",
+                            progress_bar=False)
