@@ -77,15 +77,17 @@ class ClaimsIndex(SphinxDirective):
     required_arguments = 1
 
     def run(self) -> list[nodes.Node]:
-        path = Path(self.env.srcdir) / self.arguments[0]
+        _, abspath = self.env.relfn2path(self.arguments[0], self.env.docname)
+        path = Path(abspath)
         self.env.note_dependency(str(path))
         entries = load_claims(path)
         lines = ["| ID | Claim (as the sources put it) | Verdict | Checked in |",
                  "|---|---|---|---|"]
         for e in entries:
             verdict = VERDICTS[e["verdict"]]
-            if e.get("correction"):
-                verdict += f"<br>{_cell(e['correction'])}"
+            for extra in ("correction", "note"):
+                if e.get(extra):
+                    verdict += f"<br>{_cell(e[extra])}"
             lines.append(f"| **{e['id']}** | {_cell(e['claim'])} | {verdict} | "
                          f"{{ref}}`{e['where']['cell']}` |")
         counts = {v: sum(e["verdict"] == v for e in entries) for v in VERDICTS}
