@@ -22,9 +22,9 @@ from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
 VERDICTS = {
-    "holds": "✅ holds",
-    "holds-with-correction": "⚠️ holds with correction",
-    "fails": "❌ fails",
+    "holds": "**holds**",
+    "holds-with-correction": "**holds with correction**",
+    "fails": "**fails**",
 }
 
 
@@ -92,7 +92,7 @@ class ClaimsIndex(SphinxDirective):
                          f"{{ref}}`{e['where']['cell']}` |")
         counts = {v: sum(e["verdict"] == v for e in entries) for v in VERDICTS}
         lines += ["", f"{len(entries)} claims: " + ", ".join(
-            f"{n} {VERDICTS[v].split(' ', 1)[1]}" for v, n in counts.items()) + "."]
+            f"{n} {v.replace('-', ' ')}" for v, n in counts.items()) + "."]
         container = nodes.container(classes=["claims-index"])
         self.state.nested_parse(StringList(lines, source=str(path)), self.content_offset, container)
         return [container]
