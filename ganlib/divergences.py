@@ -9,7 +9,20 @@ Conventions (the book's, stated once on the notation page and used everywhere):
                   p·log(p/0) = +inf for p > 0;
 * ``reverse_kl``: KL(q ‖ p), the same with the arguments swapped;
 * ``js``:         JS(p ‖ q) = ½ KL(p ‖ m) + ½ KL(q ‖ m),  m = (p + q)/2, so that
-                  0 ≤ JS ≤ log 2 (the "½-normalised" Jensen–Shannon divergence).
+                  0 ≤ JS ≤ log 2 (the "½-normalised" Jensen–Shannon divergence);
+* ``pearson``:    χ²_P(p ‖ q) = Σ (p - q)²/q     (f(u) = (u - 1)²; +inf if q = 0 < p);
+* ``neyman``:     χ²_N(p ‖ q) = Σ (p - q)²/p     (f(u) = (1 - u)²/u; +inf if p = 0 < q);
+* ``hellinger2``: H²(p ‖ q) = Σ (√p - √q)²       (no ½ in front, so 0 ≤ H² ≤ 2);
+* ``tv``:         TV(p ‖ q) = ½ Σ |p - q|        (0 ≤ TV ≤ 1);
+* ``w1``:         W₁(p, q) on real support points x (keyword ``support``):
+                  Σ_i |F_p(x_i) - F_q(x_i)| (x_{i+1} - x_i) over the sorted points,
+                  the earth mover's distance with cost |x - y|.
+
+Every f-divergence here is D_f(P ‖ Q) = Σ q f(p/q) with the limits 0·f(0/0) = 0,
+0·f(p/0) = p·lim_{u→∞} f(u)/u (the book's convention; claim F1).  ``fgan``
+builds the f-GAN family — f, its Fenchel conjugate f* *derived* by
+``ganlib.symbolic.conjugate``, dom f*, an output activation g_f and f′(1) —
+and ``f_divergence`` evaluates any member on discrete distributions.
 
 Each is differentiable where it is finite, so the book can take gradients
 through it (claim V6).
@@ -17,10 +30,17 @@ through it (claim V6).
 
 from __future__ import annotations
 
+import functools
+import math
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+import sympy as sp
 import torch
+import torch.nn.functional as F
+
+from ganlib import symbolic
 
 Tensor = torch.Tensor
 
@@ -59,10 +79,55 @@ def js(p: Tensor, q: Tensor) -> Tensor:
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 
+def _ratio_sum(num: Tensor, den: Tensor) -> Tensor:
+    """Σ num/den with num/0 = +inf for num > 0 and 0/0 = 0."""
+    safe = torch.where(den > 0, den, torch.ones_like(den))
+    terms = torch.where(den > 0, num / safe,
+                        torch.where(num > 0, torch.full_like(num, math.inf), torch.zeros_like(num)))
+    return terms.sum()
+
+
+def pearson(p: Tensor, q: Tensor) -> Tensor:
+    """Pearson χ²(p ‖ q) = Σ (p - q)²/q; +inf if q = 0 somewhere p > 0."""
+    return _ratio_sum((p - q) ** 2, q)
+
+
+def neyman(p: Tensor, q: Tensor) -> Tensor:
+    """Neyman χ²(p ‖ q) = Σ (p - q)²/p; +inf if p = 0 somewhere q > 0."""
+    return _ratio_sum((p - q) ** 2, p)
+
+
+def hellinger2(p: Tensor, q: Tensor) -> Tensor:
+    """Squared Hellinger distance H²(p ‖ q) = Σ (√p - √q)², in [0, 2] (no ½ in front)."""
+    return ((p.sqrt() - q.sqrt()) ** 2).sum()
+
+
+def tv(p: Tensor, q: Tensor) -> Tensor:
+    """Total variation TV(p ‖ q) = ½ Σ |p - q|, in [0, 1]."""
+    return 0.5 * (p - q).abs().sum()
+
+
+def w1(p: Tensor, q: Tensor, support: Tensor) -> Tensor:
+    """Wasserstein-1 distance on the real line: ∫ |F_p - F_q| dx.
+
+    ``support`` holds the points x_i that carry the masses p_i, q_i; with the
+    points sorted, W₁ = Σ_i |F_p(x_i) - F_q(x_i)| (x_{i+1} - x_i).
+    """
+    order = torch.argsort(support)
+    x, p, q = support[order], p[order], q[order]
+    cdf_gap = (torch.cumsum(p, 0) - torch.cumsum(q, 0))[:-1].abs()
+    return (cdf_gap * (x[1:] - x[:-1])).sum()
+
+
 DIVERGENCES: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
     "kl": kl,
     "reverse_kl": reverse_kl,
     "js": js,
+    "pearson": pearson,
+    "neyman": neyman,
+    "hellinger2": hellinger2,
+    "tv": tv,
+    "w1": w1,
 }
 
 
@@ -71,11 +136,13 @@ def names() -> list[str]:
     return list(DIVERGENCES)
 
 
-def divergence(name: str, p, q) -> Tensor:
+def divergence(name: str, p, q, support=None) -> Tensor:
     """The divergence ``name`` between discrete distributions ``p`` and ``q``.
 
     ``p`` and ``q`` are 1-D (tensors, arrays or lists) of one length that each
-    sum to 1.  Returns a 0-d tensor (+inf where the divergence is infinite).
+    sum to 1.  ``support`` (the real points carrying the masses) is required by
+    ``w1`` and refused by the others.  Returns a 0-d tensor (+inf where the
+    divergence is infinite).
     """
     if name not in DIVERGENCES:
         raise ValueError(f"unknown divergence {name!r}; valid names: {', '.join(names())}")
@@ -83,4 +150,186 @@ def divergence(name: str, p, q) -> Tensor:
     q = _as_distribution(q, "q")
     if p.shape != q.shape:
         raise ValueError(f"p and q need one support: shapes {list(p.shape)} and {list(q.shape)}")
-    return DIVERGENCES[name](p, q.to(p.dtype))
+    q = q.to(p.dtype)
+    if name == "w1":
+        if support is None:
+            raise ValueError("w1 needs the support points: divergence('w1', p, q, support=x)")
+        x = torch.as_tensor(support, dtype=p.dtype)
+        if x.shape != p.shape or not torch.isfinite(x).all():
+            raise ValueError(f"support must hold {p.shape[0]} finite points, got shape {list(x.shape)}")
+        return w1(p, q, x)
+    if support is not None:
+        raise ValueError(f"{name} takes no support points (only w1 does)")
+    return DIVERGENCES[name](p, q)
+
+
+# --------------------------------------------------------------------------
+# The f-GAN family (Nowozin et al. 2016): f, a derived conjugate f*, dom f*,
+# an output activation g_f and f′(1) — claims F1–F4.
+# --------------------------------------------------------------------------
+
+v = sp.Symbol("v", real=True)   # the critic network's raw output; T(x) = g_f(v)
+
+
+def _softplus_expr(x: sp.Expr) -> sp.Expr:
+    return sp.log(1 + sp.exp(x))
+
+
+def _log_softplus(x: Tensor) -> Tensor:
+    """log(softplus(x)), finite where softplus(x) underflows (x → -∞: ≈ x)."""
+    from ganlib.losses import softplus
+    return torch.where(x < -30, x, torch.log(softplus(torch.clamp(x, min=-30))))
+
+
+@dataclass(frozen=True)
+class FDivergence:
+    """One member of the f-GAN family, as SymPy expressions and torch callables.
+
+    SymPy (in ``symbolic.u``, ``symbolic.t`` and ``divergences.v``): ``f_expr``
+    (the generator function, D_f(P‖Q) = Σ q f(p/q)), ``conjugate_expr`` (f*,
+    *derived* from f by ``symbolic.conjugate``), ``domain`` (dom f*),
+    ``activation_expr`` (g_f, mapping a raw output v onto dom f*), ``f_prime_1``
+    (f′(1); an interval — the subdifferential — where f has a kink at 1).
+
+    torch: ``f``, ``conjugate`` (both generated from the SymPy expressions),
+    ``activation`` (g_f) and ``conjugate_of_activation`` (f*(g_f(v))): the last
+    two written in stable forms, checked against the derived expressions in
+    ``tests/test_fgan.py`` and the f-GAN chapter.
+    """
+
+    name: str
+    params: dict
+    f_expr: sp.Expr
+    conjugate_expr: sp.Expr
+    domain: sp.Interval
+    activation_expr: sp.Expr
+    f_prime_1: sp.Expr
+    f_at_0: sp.Expr            # f(0⁺): the weight of points with p = 0
+    slope_at_inf: sp.Expr      # lim f(u)/u: the weight of points with q = 0
+    activation: Callable[[Tensor], Tensor] = field(repr=False)
+    conjugate_of_activation: Callable[[Tensor], Tensor] = field(repr=False)
+    f: Callable[[Tensor], Tensor] = field(repr=False)
+    conjugate: Callable[[Tensor], Tensor] = field(repr=False)
+
+    def bound(self, p: Tensor, q: Tensor, T: Tensor) -> Tensor:
+        """The variational lower bound E_p[T] - E_q[f*(T)] ≤ D_f(P ‖ Q) (claim F3)."""
+        return (p * T).sum() - (q * self.conjugate(T)).sum()
+
+
+def _alpha_f(alpha: sp.Rational) -> sp.Expr:
+    u = symbolic.u
+    return (u**alpha - 1 - alpha * (u - 1)) / (alpha * (alpha - 1))
+
+
+# name -> (f(u), g_f(v) in SymPy, stable torch g_f, stable torch f*(g_f(v)))
+def _family(name: str, alpha: sp.Rational | None):
+    from ganlib.losses import softplus
+    u, log2 = symbolic.u, math.log(2.0)
+    if name == "kl":
+        return (u * sp.log(u), v, lambda x: x, lambda x: torch.exp(x - 1))
+    if name == "reverse_kl":
+        return (-sp.log(u), -sp.exp(-v), lambda x: -torch.exp(-x), lambda x: x - 1)
+    if name == "pearson":
+        return ((u - 1) ** 2, v, lambda x: x,
+                lambda x: torch.where(x <= -2, -torch.ones_like(x), x**2 / 4 + x))
+    if name == "neyman":
+        return ((1 - u) ** 2 / u, 1 - sp.exp(-v), lambda x: -torch.expm1(-x),
+                lambda x: 2 - 2 * torch.exp(-x / 2))
+    if name == "hellinger2":
+        return ((sp.sqrt(u) - 1) ** 2, 1 - sp.exp(-v), lambda x: -torch.expm1(-x), torch.expm1)
+    if name == "js":
+        return ((u * sp.log(u) - (u + 1) * sp.log((u + 1) / 2)) / 2,
+                (sp.log(2) - _softplus_expr(-v)) / 2,
+                lambda x: (log2 - softplus(-x)) / 2,
+                lambda x: (softplus(x) - log2) / 2)
+    if name == "gan":
+        return (u * sp.log(u) - (u + 1) * sp.log(u + 1), -_softplus_expr(-v),
+                lambda x: -softplus(-x), softplus)
+    if name == "tv":
+        return (sp.Abs(u - 1) / 2, sp.tanh(v) / 2, lambda x: torch.tanh(x) / 2,
+                lambda x: torch.tanh(x) / 2)
+    if name == "alpha":
+        a = float(alpha)
+        power = a / (a - 1)
+        if alpha < 1:   # dom f* = (-∞, 1/(1-α)); 1 + (α-1) g_f(v) = (1-α) softplus(-v)
+            return (_alpha_f(alpha), 1 / (1 - alpha) - _softplus_expr(-v),
+                    lambda x: 1 / (1 - a) - softplus(-x),
+                    lambda x: (torch.exp(power * (math.log(1 - a) + _log_softplus(-x))) - 1) / a)
+        # α > 1: dom f* = ℝ, f* constant (-1/α) below 1/(1-α); g_f = v
+        return (_alpha_f(alpha), v, lambda x: x,
+                lambda x: torch.where(x <= 1 / (1 - a), torch.full_like(x, -1 / a),
+                                      (torch.clamp(1 + (a - 1) * x, min=0) ** power - 1) / a))
+    raise AssertionError(name)
+
+
+FGAN_NAMES = ["kl", "reverse_kl", "pearson", "neyman", "hellinger2", "js", "gan", "tv", "alpha"]
+
+
+def fgan(name: str, **params) -> FDivergence:
+    """The f-GAN family member ``name`` (``alpha`` takes ``alpha=``, not 0 or 1).
+
+    Conventions: D_f(P ‖ Q) = Σ q f(p/q); f*(t) = sup_{u>0} {ut - f(u)}.  The
+    ``js`` member is the book's ½-normalised JS (the f-GAN paper's Jensen–Shannon
+    row is 2·JS); ``gan`` is 2·JS - log 4, the vanilla GAN's criterion.
+    """
+    if name not in FGAN_NAMES:
+        raise ValueError(f"unknown f-divergence {name!r}; valid names: {', '.join(FGAN_NAMES)}")
+    accepted = ["alpha"] if name == "alpha" else []
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise ValueError(f"fgan {name}: unknown parameter(s) {', '.join(unknown)}; "
+                         f"accepted: {', '.join(accepted) or 'none'}")
+    alpha = None
+    if name == "alpha":
+        if "alpha" not in params:
+            raise ValueError("fgan alpha: give the parameter alpha (any finite number except 0 and 1)")
+        a = params["alpha"]
+        if isinstance(a, bool) or not isinstance(a, (int, float)) or not math.isfinite(a) or a in (0, 1):
+            raise ValueError(f"fgan alpha: alpha must be a finite number other than 0 and 1 "
+                             f"(there the closed form is undefined; use kl or reverse_kl), got {a!r}")
+        alpha = sp.nsimplify(a, rational=True)
+    return _fgan(name, alpha)
+
+
+@functools.lru_cache(maxsize=None)
+def _fgan(name: str, alpha) -> FDivergence:
+    u, t = symbolic.u, symbolic.t
+    f_expr, g_expr, activation, conj_act = _family(name, alpha)
+    f_star, domain = symbolic.conjugate(f_expr)
+    left = sp.limit(sp.diff(f_expr, u), u, 1, "-")
+    right = sp.limit(sp.diff(f_expr, u), u, 1, "+")
+    f_prime_1 = left if left == right else sp.Interval(left, right)
+    f_torch = sp.lambdify(u, f_expr, modules="torch")
+    return FDivergence(
+        name=name,
+        params={} if alpha is None else {"alpha": float(alpha)},
+        f_expr=f_expr,
+        conjugate_expr=f_star,
+        domain=domain,
+        activation_expr=g_expr,
+        f_prime_1=f_prime_1,
+        f_at_0=sp.limit(f_expr, u, 0, "+"),
+        slope_at_inf=sp.limit(f_expr / u, u, sp.oo),
+        activation=activation,
+        conjugate_of_activation=conj_act,
+        f=lambda x: f_torch(x) * torch.ones_like(x),
+        conjugate=sp.lambdify(t, f_star.rewrite(sp.Piecewise), modules="torch"),
+    )
+
+
+def f_divergence(fd: FDivergence, p, q) -> Tensor:
+    """D_f(P ‖ Q) = Σ_x q(x) f(p(x)/q(x)) for discrete distributions, zeros exact.
+
+    Points with q = 0 < p contribute p·lim_{u→∞} f(u)/u (possibly +inf); points
+    with p = 0 < q contribute q·f(0⁺); points with p = q = 0 nothing.
+    """
+    p = _as_distribution(p, "p")
+    q = _as_distribution(q, "q").to(p.dtype)
+    if p.shape != q.shape:
+        raise ValueError(f"p and q need one support: shapes {list(p.shape)} and {list(q.shape)}")
+    both = (p > 0) & (q > 0)
+    ratio = torch.where(both, p / torch.where(q > 0, q, torch.ones_like(q)), torch.ones_like(p))
+    inner = torch.where(both, q * fd.f(ratio), torch.zeros_like(p))
+    only_p = torch.where((p > 0) & (q == 0), p * float(fd.slope_at_inf), torch.zeros_like(p))
+    only_q = torch.where((q > 0) & (p == 0), q * float(fd.f_at_0), torch.zeros_like(p))
+    return inner.sum() + only_p.sum() + only_q.sum()

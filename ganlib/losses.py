@@ -181,6 +181,27 @@ def hinge_d(real: Tensor, fake: Tensor) -> Tensor:
     return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
 
 
+def fgan_d(real: Tensor, fake: Tensor, fd) -> Tensor:
+    r"""f-GAN critic loss (Nowozin et al. 2016, eq. 6), T = g_f(v):
+
+        L_D = -E_p[g_f(v)] + E_q[f*(g_f(v))]
+
+    the negative of the variational bound E_p[T] - E_q[f*(T)] ≤ D_f(P ‖ Q);
+    ``fd`` is a ``divergences.FDivergence`` (its f* is derived, not typed in).
+    """
+    return -fd.activation(real).mean() + fd.conjugate_of_activation(fake).mean()
+
+
+def fgan_g(real: Tensor, fake: Tensor, fd, generator: str) -> Tensor:
+    r"""f-GAN generator loss.  ``"saturating"``: minimise the bound itself,
+    L_G = -E_q[f*(g_f(v))]; ``"alternative"`` (Nowozin et al. 2016, §3.2, the
+    analogue of the non-saturating GAN): L_G = -E_q[g_f(v)].
+    """
+    if generator == "saturating":
+        return -fd.conjugate_of_activation(fake).mean()
+    return -fd.activation(fake).mean()
+
+
 def gradient_penalty(
     D: Callable[[Tensor], Tensor],
     real: Tensor,
@@ -306,6 +327,17 @@ def _hinge() -> Objective:
     return Objective("hinge", hinge_d, wgan_g, equation="L_G = -E_q[D]")
 
 
+def _fgan(divergence: str = "js", generator: str = "alternative",
+          alpha: float | None = None) -> Objective:
+    from ganlib.divergences import fgan
+    if generator not in ("alternative", "saturating"):
+        raise ValueError(f"fgan: generator must be 'alternative' or 'saturating', got {generator!r}")
+    fd = fgan(divergence) if alpha is None else fgan(divergence, alpha=alpha)
+    params = {"divergence": divergence, "generator": generator, **fd.params}
+    return Objective("fgan", lambda r, f: fgan_d(r, f, fd), lambda r, f: fgan_g(r, f, fd, generator),
+                     params=params, equation=f"max_T E_p[T] - E_q[f*(T)], f = {divergence}")
+
+
 REGISTRY: dict[str, Callable[..., Objective]] = {
     "minimax": _minimax,
     "nonsaturating": _nonsaturating,
@@ -315,6 +347,7 @@ REGISTRY: dict[str, Callable[..., Objective]] = {
     "wgan": _wgan,
     "wgan-gp": _wgan_gp,
     "hinge": _hinge,
+    "fgan": _fgan,
 }
 
 

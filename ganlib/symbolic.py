@@ -95,3 +95,93 @@ def random_distributions(n: int, count: int, seed: int = 0, zeros: bool = False)
                 d /= d.sum()
         pairs.append((torch.tensor(p), torch.tensor(q)))
     return pairs
+
+
+# --------------------------------------------------------------------------
+# Fenchel conjugates (f-GAN, claims F2–F4)
+# --------------------------------------------------------------------------
+
+u = sp.Symbol("u", positive=True)   # the likelihood ratio p(x)/q(x)
+t = sp.Symbol("t", real=True)       # the conjugate's argument: the critic's value T(x)
+
+
+def _inside(expr: sp.Expr, var: sp.Symbol, hi: sp.Expr, fn):
+    """Apply ``fn`` to ``expr`` with ``var`` known to be below ``hi`` (SymPy cannot
+    carry "t < hi" as an assumption, so write t = hi - s with s > 0)."""
+    if not hi.is_finite:
+        return fn(expr)
+    s = sp.Symbol("s", positive=True)
+    return fn(expr.subs(var, hi - s)).subs(s, hi - var)
+
+
+def _log_of_reciprocal(e: sp.log) -> sp.Expr:
+    """log(±1/x) -> -log(±x): the form the f-GAN tables print."""
+    num, den = sp.fraction(sp.together(e.args[0]))
+    return -sp.log(sp.expand(den * num)) if num in (1, -1) else e
+
+
+def conjugate(f: sp.Expr, u: sp.Symbol = u, t: sp.Symbol = t) -> tuple[sp.Expr, sp.Interval]:
+    """The Fenchel conjugate f*(t) = sup_{u > 0} {u t - f(u)} and its domain.
+
+    ``f`` must be convex on u > 0.  Two cases are derived:
+
+    * smooth, strictly convex f: the supremum is attained where f'(u) = t, so
+      f*(t) = t u*(t) - f(u*(t)) with u*(t) the root of f'(u) = t that passes
+      through u* = 1 at t = f'(1), valid for t in the range f'((0, ∞)) = (lo, hi);
+    * piecewise-linear f (an ``Abs``): the supremum of the concave piecewise-linear
+      function u t - f(u) sits at u = 0 or at a kink, so f* is a ``Max`` over those.
+
+    Outside (lo, hi): for t > hi the supremum is +∞ (t is not in dom f*); the end
+    point hi belongs to dom f* when u·hi - f(u) stays bounded as u → ∞; for t ≤ lo
+    (lo finite) the supremum is at u → 0, f*(t) = -f(0⁺).  Returns
+    ``(f_star, domain)``; ``f_star`` is a ``Piecewise`` where lo is finite.
+    """
+    fp = sp.diff(f, u)
+    lo, hi = sp.limit(fp, u, 0, "+"), sp.limit(fp, u, sp.oo)
+    at_zero = sp.limit(f, u, 0, "+")
+    top_finite = bool(sp.limit(u * hi - f, u, sp.oo).is_finite) if hi.is_finite else False
+    domain = sp.Interval(-sp.oo, hi, left_open=True, right_open=not top_finite)
+    if f.has(sp.Abs):
+        kinks = {r for a in f.atoms(sp.Abs) for r in sp.solve(a.args[0], u) if r.is_positive}
+        return sp.Max(*[t * k - f.subs(u, k) for k in sorted(kinks)], -at_zero), domain
+
+    # f'(u) = t may have spurious roots (a negative square root); the true
+    # inverse of f' passes through u = 1 at t = f'(1).
+    s = sp.Symbol("s", positive=True)
+    t_in = hi - s if hi.is_finite else t
+    roots = [r for r in sp.solve(sp.Eq(fp, t_in), u)
+             if sp.simplify(r.subs(t, fp.subs(u, 1)) - 1) == 0 or
+             (hi.is_finite and sp.simplify(r.subs(s, hi - fp.subs(u, 1)) - 1) == 0)]
+    if len(roots) != 1:
+        raise ValueError(f"conjugate: expected one root of f'(u) = t, found {roots}")
+    f_star = sp.simplify(t_in * roots[0] - f.subs(u, roots[0]))
+    if hi.is_finite:
+        f_star = sp.simplify(f_star.subs(s, hi - t))
+    f_star = f_star.replace(lambda e: isinstance(e, sp.log), _log_of_reciprocal)
+    if lo.is_finite:
+        f_star = sp.Piecewise((-at_zero, t <= lo), (f_star, True))
+    return f_star, domain
+
+
+def biconjugate(f_star: sp.Expr, domain: sp.Interval, u: sp.Symbol = u, t: sp.Symbol = t) -> sp.Expr:
+    """f**(u) = sup_{t ∈ dom f*} {u t - f*(t)} for u > 0 (claim F2: f** = f).
+
+    Smooth f*: the supremum is attained where (f*)'(t) = u.  Piecewise-linear f*
+    (a ``Max``): at a kink or at a finite end point of the domain.
+    """
+    hi = domain.sup
+    if isinstance(f_star, sp.Max):
+        args = list(f_star.args)
+        kinks = {r for i, a in enumerate(args) for b in args[i + 1:] for r in sp.solve(a - b, t)}
+        ends = {e for e in (domain.inf, domain.sup) if e.is_finite}
+        return sp.Max(*[u * c - f_star.subs(t, c) for c in sorted(kinks | ends)])
+    smooth = f_star.args[-1][0] if isinstance(f_star, sp.Piecewise) else f_star
+    s = sp.Symbol("s", positive=True)
+    t_in = hi - s if hi.is_finite else t
+    expr = smooth.subs(t, t_in)
+    roots = sp.solve(sp.Eq(sp.diff(expr, s) * (-1) if hi.is_finite else sp.diff(expr, t), u),
+                     s if hi.is_finite else t)
+    if len(roots) != 1:
+        raise ValueError(f"biconjugate: expected one root of f*'(t) = u, found {roots}")
+    return sp.simplify(u * t_in.subs(s, roots[0]) if hi.is_finite else u * roots[0]) - \
+        sp.simplify(expr.subs(s if hi.is_finite else t, roots[0]))

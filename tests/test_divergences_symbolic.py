@@ -32,7 +32,7 @@ def test_exact_rational_values():
 
 
 def test_divergence_errors_name_the_choices():
-    with pytest.raises(ValueError, match="valid names: kl, reverse_kl, js"):
+    with pytest.raises(ValueError, match="valid names: kl, reverse_kl, js, pearson"):
         divergence("tv2", [1.0], [1.0])
     with pytest.raises(ValueError, match="sum to 1"):
         divergence("kl", [0.5, 0.6], [0.5, 0.5])
@@ -40,7 +40,7 @@ def test_divergence_errors_name_the_choices():
         divergence("kl", [1.5, -0.5], [0.5, 0.5])
     with pytest.raises(ValueError, match="one support"):
         divergence("kl", [0.5, 0.5], [1 / 3] * 3)
-    assert divergences.names() == ["kl", "reverse_kl", "js"]
+    assert divergences.names() == ["kl", "reverse_kl", "js", "pearson", "neyman", "hellinger2", "tv", "w1"]
 
 
 def test_pointwise_argmax_finds_the_optimal_discriminator_and_refuses_minima():

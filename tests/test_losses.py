@@ -27,7 +27,7 @@ def logits():
 
 def test_names_lists_every_objective():
     assert losses.names() == ["minimax", "nonsaturating", "lsgan", "bgan", "softmax", "wgan",
-                              "wgan-gp", "hinge"]
+                              "wgan-gp", "hinge", "fgan"]
     for name in losses.names():
         obj = losses.get(name)
         assert obj.name == name
