@@ -20,11 +20,23 @@ COLORS = {
     "wgan-gp": "#ff7f0e",
     "hinge": "#17becf",
 }
+# f-GAN runs are coloured by their divergence (the "fgan/<name>" keys).
+COLORS.update({
+    "fgan/kl": "#393b79", "fgan/reverse_kl": "#637939", "fgan/pearson": "#8c6d31",
+    "fgan/neyman": "#843c39", "fgan/hellinger2": "#7b4173", "fgan/js": "#3182bd",
+    "fgan/gan": "#1f77b4", "fgan/tv": "#e6550d", "fgan/alpha": "#31a354",
+})
 DATA_COLOR = "#7f7f7f"
 
 
-def color(objective: str) -> str:
-    """The book's colour for ``objective`` (grey for a name it does not know)."""
+def color(objective) -> str:
+    """The book's colour for an objective: a registry name, or an ``Objective``
+    (f-GAN objectives by their divergence); grey for a name it does not know."""
+    if not isinstance(objective, str):
+        name = objective.name
+        if name == "fgan":
+            name = f"fgan/{objective.params['divergence']}"
+        objective = name
     return COLORS.get(objective, DATA_COLOR)
 
 
@@ -69,7 +81,7 @@ def snapshots(runs: dict, ncols: int = 6, size: float = 1.6):
         picks = np.unique(np.linspace(0, len(steps) - 1, ncols).round().astype(int))
         for ax, i in zip(row, picks):
             samples(ax, run.history["samples"][i], run.data, f"step {steps[i]:,}",
-                    c=color(run.objective.name))
+                    c=color(run.objective))
         for ax in row[len(picks):]:
             ax.axis("off")
         row[0].set_ylabel(label, fontsize=9)
@@ -81,7 +93,7 @@ def modes_over_training(ax, runs: dict) -> None:
     """Modes covered (at least one HQ sample) against the training step, one line per run."""
     for label, run in runs.items():
         modes = [s["modes"] for s in run.history["mode_stats"]]
-        ax.plot(run.history["eval_step"], modes, label=label, color=color(run.objective.name),
+        ax.plot(run.history["eval_step"], modes, label=label, color=color(run.objective),
                 marker=".", lw=1.2)
     K = next(iter(runs.values())).data.n_modes
     ax.axhline(K, color=DATA_COLOR, lw=0.8, ls="--")
@@ -118,7 +130,7 @@ def loss_curves(ax, runs: dict, which: str = "g_loss", smooth: int = 50) -> None
         y = np.asarray(run.history[which], dtype=float)
         k = max(1, min(smooth, len(y)))
         ys = np.convolve(y, np.ones(k) / k, mode="valid")
-        ax.plot(np.arange(k, len(y) + 1), ys, label=label, color=color(run.objective.name), lw=1)
+        ax.plot(np.arange(k, len(y) + 1), ys, label=label, color=color(run.objective), lw=1)
     ax.set_xlabel("training step")
     ax.set_ylabel(which.replace("_", " "))
     ax.legend(fontsize=8)
