@@ -163,6 +163,12 @@ def conjugate(f: sp.Expr, u: sp.Symbol = u, t: sp.Symbol = t) -> tuple[sp.Expr, 
     return f_star, domain
 
 
+def smooth_branch(f_star: sp.Expr) -> sp.Expr:
+    """The formula of a conjugate on the range of f′: the last branch of a ``Piecewise``
+    (the first is the constant -f(0⁺) below that range), or ``f_star`` itself."""
+    return f_star.args[-1][0] if isinstance(f_star, sp.Piecewise) else f_star
+
+
 def biconjugate(f_star: sp.Expr, domain: sp.Interval, u: sp.Symbol = u, t: sp.Symbol = t) -> sp.Expr:
     """f**(u) = sup_{t ∈ dom f*} {u t - f*(t)} for u > 0 (claim F2: f** = f).
 
@@ -175,7 +181,7 @@ def biconjugate(f_star: sp.Expr, domain: sp.Interval, u: sp.Symbol = u, t: sp.Sy
         kinks = {r for i, a in enumerate(args) for b in args[i + 1:] for r in sp.solve(a - b, t)}
         ends = {e for e in (domain.inf, domain.sup) if e.is_finite}
         return sp.Max(*[u * c - f_star.subs(t, c) for c in sorted(kinks | ends)])
-    smooth = f_star.args[-1][0] if isinstance(f_star, sp.Piecewise) else f_star
+    smooth = smooth_branch(f_star)
     s = sp.Symbol("s", positive=True)
     t_in = hi - s if hi.is_finite else t
     expr = smooth.subs(t, t_in)
