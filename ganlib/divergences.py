@@ -1,6 +1,6 @@
 """Divergences between discrete distributions, with zeros handled exactly.
 
-Conventions (the book's, stated once on the notation page and used everywhere):
+Conventions (the book's, stated once in the introduction's table and used everywhere):
 
 * ``p`` and ``q`` are 1-D tensors of probabilities over the same support that
   each sum to 1; ``p`` is the data distribution, ``q`` the generator's.
