@@ -82,6 +82,16 @@ def _check_positive_int(name: str, value) -> None:
         raise ValueError(f"train: {name} must be a positive integer, got {value!r}")
 
 
+def check_settings(lr_d: float, lr_g: float, **sizes: int) -> None:
+    """Raise ``ValueError`` unless every size is a positive int and both learning rates
+    are positive finite numbers (shared by ``train`` and ``ensemble.train_ensemble``)."""
+    for name, value in sizes.items():
+        _check_positive_int(name, value)
+    for name, value in (("lr_d", lr_d), ("lr_g", lr_g)):
+        if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+            raise ValueError(f"train: {name} must be a positive finite number, got {value!r}")
+
+
 def train(
     objective: str | _losses.Objective = "nonsaturating",
     data: str | Mixture | Tensor = "ring8",
@@ -127,13 +137,8 @@ def train(
         _losses.get(objective, **objective_params)
     if isinstance(objective, _losses.Objective) and objective_params:
         raise ValueError("train: pass parameters to losses.get, not train, when giving an Objective")
-    for name, value in (("steps", steps), ("batch_size", batch_size), ("n_critic", n_critic),
-                        ("latent_dim", latent_dim), ("hidden", hidden), ("depth", depth),
-                        ("n_eval", n_eval)):
-        _check_positive_int(name, value)
-    for name, value in (("lr_d", lr_d), ("lr_g", lr_g)):
-        if not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
-            raise ValueError(f"train: {name} must be a positive finite number, got {value!r}")
+    check_settings(steps=steps, batch_size=batch_size, n_critic=n_critic, latent_dim=latent_dim,
+                   hidden=hidden, depth=depth, n_eval=n_eval, lr_d=lr_d, lr_g=lr_g)
     eval_every = eval_every or max(1, steps // 20)
     snapshot_every = snapshot_every or eval_every
     _check_positive_int("eval_every", eval_every)

@@ -1,0 +1,156 @@
+"""How fast: the naive training loop against the ensemble engine, on this machine.
+
+    python benchmarks/throughput.py            # E in {1, 8, 32, 64, 256}
+    python benchmarks/throughput.py --quick    # under a minute on 2 CPU cores
+    python benchmarks/throughput.py --json     # ... and one JSON line last
+
+The reference toy GAN: G 2→128→128→2, D 2→128→128→1 (ReLU), batch 256, Adam; one step is
+one D update and one G update.  The *naive loop* is written plainly, as the public reference
+scripts write it (nn.Sequential, BCEWithLogits, a fresh batch per step).  The ensemble trains
+E independent GANs at once (``ganlib.ensemble.train_ensemble``) and is measured in
+*member-steps* per second.  Every ratio is against the naive loop measured in the same
+process, on the same device.  The roofline is the fp32 matmul rate measured here times the
+FLOPs of one member-step (counted below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import torch
+from torch import nn
+
+from ganlib import data, ensemble
+
+BATCH, WIDTH = 256, 128
+
+
+def member_step_flops(batch: int = BATCH, width: int = WIDTH) -> float:
+    """FLOPs of one G+D step: a linear layer costs 2·B·in·out forward and twice that backward
+    (input and weight gradients).  D step: G forward (no grad), D forward and backward on the
+    real and the generated batch.  G step: G and D forward, D backward to its input only (its
+    weights are not updated), G backward."""
+    fg = 2 * (2 * width + width * width + width * 2)     # G forward, per sample
+    fd = 2 * (2 * width + width * width + width * 1)     # D forward, per sample
+    d_step = fg + 2 * fd + 2 * 2 * fd
+    g_step = fg + fd + fd + 2 * fg
+    return batch * (d_step + g_step)
+
+
+def matmul_gflops(device: torch.device, n: int = 1024, seconds: float = 1.0) -> float:
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    for _ in range(3):
+        a @ b
+    sync(device)
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        a @ b
+        count += 1
+    sync(device)
+    return 2 * n**3 * count / (time.perf_counter() - start) / 1e9
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def naive_loop(steps: int, device: torch.device) -> float:
+    """Steps per second of the plain loop."""
+    torch.manual_seed(0)
+    G = nn.Sequential(nn.Linear(2, WIDTH), nn.ReLU(), nn.Linear(WIDTH, WIDTH), nn.ReLU(),
+                      nn.Linear(WIDTH, 2)).to(device)
+    D = nn.Sequential(nn.Linear(2, WIDTH), nn.ReLU(), nn.Linear(WIDTH, WIDTH), nn.ReLU(),
+                      nn.Linear(WIDTH, 1)).to(device)
+    opt_g = torch.optim.Adam(G.parameters(), lr=1e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=1e-4, betas=(0.5, 0.999))
+    bce = nn.BCEWithLogitsLoss()
+    ones = torch.ones(BATCH, 1, device=device)
+    zeros = torch.zeros(BATCH, 1, device=device)
+    ring = data.mixture("ring8")
+
+    def step():
+        real = ring.sample(BATCH, device=device)
+        fake = G(torch.randn(BATCH, 2, device=device))
+        opt_d.zero_grad()
+        d_loss = bce(D(real), ones) + bce(D(fake.detach()), zeros)
+        d_loss.backward()
+        opt_d.step()
+        opt_g.zero_grad()
+        g_loss = bce(D(fake), ones)
+        g_loss.backward()
+        opt_g.step()
+
+    for _ in range(20):
+        step()
+    sync(device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    sync(device)
+    return steps / (time.perf_counter() - start)
+
+
+def ensemble_rate(E: int, steps: int, device: torch.device) -> float:
+    """Member-steps per second of ``train_ensemble`` with E members (evaluation excluded)."""
+    settings = dict(seeds=list(range(E)), batch_size=BATCH, hidden=WIDTH, device=device,
+                    n_eval=64, progress=False)
+    ensemble.train_ensemble("nonsaturating", "ring8", steps=5, eval_every=5, **settings)  # warm-up
+    run = ensemble.train_ensemble("nonsaturating", "ring8", steps=steps, eval_every=steps, **settings)[0]
+    sync(device)
+    return E * steps / (run.seconds - run.config["eval_seconds"])
+
+
+def measure(device: torch.device, sizes: list[int], budget: float) -> dict:
+    flops = member_step_flops()
+    gflops = matmul_gflops(device)
+    roofline = gflops * 1e9 / flops
+    naive = naive_loop(max(20, int(budget * 150)), device)
+    rows = []
+    for E in sizes:
+        steps = max(5, int(budget * 250 / max(1, E ** 0.9)))
+        rate = ensemble_rate(E, steps, device)
+        rows.append({"E": E, "steps": steps, "member_steps_per_s": rate, "ratio": rate / naive,
+                     "roofline_fraction": rate / roofline})
+    best = max(rows, key=lambda r: r["member_steps_per_s"])
+    return {"device": str(device), "threads": torch.get_num_threads(),
+            "matmul_gflops": gflops, "member_step_mflop": flops / 1e6,
+            "roofline_member_steps_per_s": roofline, "naive_steps_per_s": naive,
+            "ensemble": rows, "ensemble_member_steps_per_s": best["member_steps_per_s"],
+            "best_E": best["E"], "best_ratio": best["ratio"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and budgets (< 1 min on 2 cores)")
+    parser.add_argument("--json", action="store_true", help="print one JSON line last")
+    parser.add_argument("--device", default=None, help="cpu, cuda (default: cpu, plus cuda when available)")
+    args = parser.parse_args()
+    sizes = [1, 8, 32, 64] if args.quick else [1, 8, 32, 64, 256]
+    budget = 2.0 if args.quick else 8.0
+    devices = [torch.device(args.device)] if args.device else \
+        [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    results = []
+    for device in devices:
+        r = measure(device, sizes, budget)
+        results.append(r)
+        print(f"\n{r['device']} ({r['threads']} threads): matmul {r['matmul_gflops']:.0f} GFLOP/s; "
+              f"one member-step = {r['member_step_mflop']:.0f} MFLOP; roofline "
+              f"{r['roofline_member_steps_per_s']:,.0f} member-steps/s")
+        print(f"  naive loop          {r['naive_steps_per_s']:8,.0f} steps/s          1.00×")
+        for row in r["ensemble"]:
+            print(f"  ensemble E = {row['E']:<4d}  {row['member_steps_per_s']:8,.0f} member-steps/s  "
+                  f"{row['ratio']:5.2f}×   {100 * row['roofline_fraction']:4.0f} % of roofline")
+    if args.json:
+        first = results[0]
+        print(json.dumps({**{k: first[k] for k in ("device", "naive_steps_per_s",
+                                                   "ensemble_member_steps_per_s", "best_E",
+                                                   "best_ratio", "matmul_gflops",
+                                                   "roofline_member_steps_per_s")},
+                          "ensemble": first["ensemble"], "all_devices": results}))
+
+
+if __name__ == "__main__":
+    main()
