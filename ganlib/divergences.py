@@ -41,6 +41,7 @@ import torch
 import torch.nn.functional as F
 
 from ganlib import symbolic
+from ganlib.losses import softplus
 
 Tensor = torch.Tensor
 
@@ -57,6 +58,14 @@ def _as_distribution(x, name: str) -> Tensor:
     if abs(total - 1.0) > 1e-6:
         raise ValueError(f"{name} must sum to 1, sums to {total:.8g}")
     return t
+
+
+def _as_pair(p, q) -> tuple[Tensor, Tensor]:
+    """Both checked as distributions on one support; q in p's dtype."""
+    p, q = _as_distribution(p, "p"), _as_distribution(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p and q need one support: shapes {list(p.shape)} and {list(q.shape)}")
+    return p, q.to(p.dtype)
 
 
 def kl(p: Tensor, q: Tensor) -> Tensor:
@@ -146,11 +155,7 @@ def divergence(name: str, p, q, support=None) -> Tensor:
     """
     if name not in DIVERGENCES:
         raise ValueError(f"unknown divergence {name!r}; valid names: {', '.join(names())}")
-    p = _as_distribution(p, "p")
-    q = _as_distribution(q, "q")
-    if p.shape != q.shape:
-        raise ValueError(f"p and q need one support: shapes {list(p.shape)} and {list(q.shape)}")
-    q = q.to(p.dtype)
+    p, q = _as_pair(p, q)
     if name == "w1":
         if support is None:
             raise ValueError("w1 needs the support points: divergence('w1', p, q, support=x)")
@@ -177,7 +182,6 @@ def _softplus_expr(x: sp.Expr) -> sp.Expr:
 
 def _log_softplus(x: Tensor) -> Tensor:
     """log(softplus(x)), finite where softplus(x) underflows (x → -∞: ≈ x)."""
-    from ganlib.losses import softplus
     return torch.where(x < -30, x, torch.log(softplus(torch.clamp(x, min=-30))))
 
 
@@ -223,7 +227,6 @@ def _alpha_f(alpha: sp.Rational) -> sp.Expr:
 
 # name -> (f(u), g_f(v) in SymPy, stable torch g_f, stable torch f*(g_f(v)))
 def _family(name: str, alpha: sp.Rational | None):
-    from ganlib.losses import softplus
     u, log2 = symbolic.u, math.log(2.0)
     if name == "kl":
         return (u * sp.log(u), v, lambda x: x, lambda x: torch.exp(x - 1))
@@ -323,10 +326,7 @@ def f_divergence(fd: FDivergence, p, q) -> Tensor:
     Points with q = 0 < p contribute p·lim_{u→∞} f(u)/u (possibly +inf); points
     with p = 0 < q contribute q·f(0⁺); points with p = q = 0 nothing.
     """
-    p = _as_distribution(p, "p")
-    q = _as_distribution(q, "q").to(p.dtype)
-    if p.shape != q.shape:
-        raise ValueError(f"p and q need one support: shapes {list(p.shape)} and {list(q.shape)}")
+    p, q = _as_pair(p, q)
     both = (p > 0) & (q > 0)
     ratio = torch.where(both, p / torch.where(q > 0, q, torch.ones_like(q)), torch.ones_like(p))
     inner = torch.where(both, q * fd.f(ratio), torch.zeros_like(p))

@@ -25,6 +25,7 @@ compares their parameters after a few hundred steps.
 
 from __future__ import annotations
 
+import copy
 import time
 
 import torch
@@ -70,7 +71,6 @@ class StackedMLP(nn.Module):
 
     def member(self, e: int, template: nn.Sequential) -> nn.Sequential:
         """Member e's weights copied into a fresh module shaped like ``template``."""
-        import copy
         module = copy.deepcopy(template)
         linears = [m for m in module if isinstance(m, nn.Linear)]
         with torch.no_grad():

@@ -75,6 +75,11 @@ def js(a: list, b: list) -> sp.Expr:
     return (kl(a, m) + kl(b, m)) / 2
 
 
+def pearson(a: list, b: list) -> sp.Expr:
+    """Σ_i (a_i - b_i)² / b_i: Pearson χ²(a ‖ b), the denominator the *second* argument."""
+    return sum((ai - bi) ** 2 / bi for ai, bi in zip(a, b))
+
+
 def random_distributions(n: int, count: int, seed: int = 0, zeros: bool = False):
     """``count`` pairs (p, q) of random n-point distributions, float64 tensors.
 
@@ -105,13 +110,12 @@ u = sp.Symbol("u", positive=True)   # the likelihood ratio p(x)/q(x)
 t = sp.Symbol("t", real=True)       # the conjugate's argument: the critic's value T(x)
 
 
-def _inside(expr: sp.Expr, var: sp.Symbol, hi: sp.Expr, fn):
-    """Apply ``fn`` to ``expr`` with ``var`` known to be below ``hi`` (SymPy cannot
-    carry "t < hi" as an assumption, so write t = hi - s with s > 0)."""
+def _below(hi: sp.Expr, t: sp.Symbol) -> tuple[sp.Symbol, sp.Expr]:
+    """(variable, t written in it): (s, hi - s) with s > 0 where hi is finite, else (t, t)."""
     if not hi.is_finite:
-        return fn(expr)
+        return t, t
     s = sp.Symbol("s", positive=True)
-    return fn(expr.subs(var, hi - s)).subs(s, hi - var)
+    return s, hi - s
 
 
 def _log_of_reciprocal(e: sp.log) -> sp.Expr:
@@ -145,18 +149,17 @@ def conjugate(f: sp.Expr, u: sp.Symbol = u, t: sp.Symbol = t) -> tuple[sp.Expr, 
         kinks = {r for a in f.atoms(sp.Abs) for r in sp.solve(a.args[0], u) if r.is_positive}
         return sp.Max(*[t * k - f.subs(u, k) for k in sorted(kinks)], -at_zero), domain
 
-    # f'(u) = t may have spurious roots (a negative square root); the true
-    # inverse of f' passes through u = 1 at t = f'(1).
-    s = sp.Symbol("s", positive=True)
-    t_in = hi - s if hi.is_finite else t
-    roots = [r for r in sp.solve(sp.Eq(fp, t_in), u)
-             if sp.simplify(r.subs(t, fp.subs(u, 1)) - 1) == 0 or
-             (hi.is_finite and sp.simplify(r.subs(s, hi - fp.subs(u, 1)) - 1) == 0)]
+    # SymPy cannot carry "t < hi" as an assumption: where hi is finite, write t = hi - s, s > 0.
+    var, t_in = _below(hi, t)
+    # f'(u) = t may have spurious roots (a negative square root); the true inverse of f'
+    # passes through u = 1 at t = f'(1).
+    at_one = sp.solve(sp.Eq(t_in, fp.subs(u, 1)), var)[0]
+    roots = [r for r in sp.solve(sp.Eq(fp, t_in), u) if sp.simplify(r.subs(var, at_one) - 1) == 0]
     if len(roots) != 1:
         raise ValueError(f"conjugate: expected one root of f'(u) = t, found {roots}")
     f_star = sp.simplify(t_in * roots[0] - f.subs(u, roots[0]))
-    if hi.is_finite:
-        f_star = sp.simplify(f_star.subs(s, hi - t))
+    if var != t:
+        f_star = sp.simplify(f_star.subs(var, hi - t))
     f_star = f_star.replace(lambda e: isinstance(e, sp.log), _log_of_reciprocal)
     if lo.is_finite:
         f_star = sp.Piecewise((-at_zero, t <= lo), (f_star, True))
@@ -182,12 +185,10 @@ def biconjugate(f_star: sp.Expr, domain: sp.Interval, u: sp.Symbol = u, t: sp.Sy
         ends = {e for e in (domain.inf, domain.sup) if e.is_finite}
         return sp.Max(*[u * c - f_star.subs(t, c) for c in sorted(kinks | ends)])
     smooth = smooth_branch(f_star)
-    s = sp.Symbol("s", positive=True)
-    t_in = hi - s if hi.is_finite else t
+    var, t_in = _below(hi, t)
     expr = smooth.subs(t, t_in)
-    roots = sp.solve(sp.Eq(sp.diff(expr, s) * (-1) if hi.is_finite else sp.diff(expr, t), u),
-                     s if hi.is_finite else t)
+    # (f*)'(t) = u, with d/dt = (d/dvar) / (dt/dvar)
+    roots = sp.solve(sp.Eq(sp.diff(expr, var) / sp.diff(t_in, var), u), var)
     if len(roots) != 1:
         raise ValueError(f"biconjugate: expected one root of f*'(t) = u, found {roots}")
-    return sp.simplify(u * t_in.subs(s, roots[0]) if hi.is_finite else u * roots[0]) - \
-        sp.simplify(expr.subs(s if hi.is_finite else t, roots[0]))
+    return sp.simplify(u * t_in.subs(var, roots[0]) - expr.subs(var, roots[0]))

@@ -65,3 +65,10 @@ def test_random_distributions_are_distributions():
     for p, q in symbolic.random_distributions(5, 20, seed=0, zeros=True):
         for d in (p, q):
             assert d.dtype == torch.float64 and (d >= 0).all() and abs(d.sum().item() - 1) < 1e-12
+
+
+def test_symbolic_pearson_divides_by_its_second_argument():
+    a, b = [sp.Rational(1, 2), sp.Rational(1, 2)], [sp.Rational(1, 4), sp.Rational(3, 4)]
+    assert symbolic.pearson(a, b) == sp.Rational(1, 16) / sp.Rational(1, 4) + sp.Rational(1, 16) / sp.Rational(3, 4)
+    assert float(symbolic.pearson(a, b)) == pytest.approx(divergence("pearson", [0.5, 0.5], [0.25, 0.75]).item())
+    assert symbolic.pearson(a, b) != symbolic.pearson(b, a)
