@@ -66,7 +66,7 @@ class StackedMLP(nn.Module):
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             x = torch.baddbmm(b, x, w)
             if i < n - 1:
-                x = torch.relu(x)
+                x = x.relu_()   # in place: baddbmm's backward does not need its output
         return x if self.out_activation is None else self.out_activation(x)
 
     def member(self, e: int, template: nn.Sequential) -> nn.Sequential:
