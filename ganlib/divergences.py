@@ -180,6 +180,13 @@ def _softplus_expr(x: sp.Expr) -> sp.Expr:
     return sp.log(1 + sp.exp(x))
 
 
+def _softplus_minus_log2(x: Tensor) -> Tensor:
+    """softplus(x) - log 2 = log1p(expm1(x) / 2), accurate to a few ulps near x = 0, where the
+    difference of the two ~0.69 terms would keep only the bits of x that survive log 2's."""
+    return torch.where(x < 1, torch.log1p(torch.expm1(torch.clamp(x, max=1)) / 2),
+                       softplus(x) - math.log(2.0))
+
+
 def _log_softplus(x: Tensor) -> Tensor:
     """log(softplus(x)), finite where softplus(x) underflows (x → -∞: ≈ x)."""
     return torch.where(x < -30, x, torch.log(softplus(torch.clamp(x, min=-30))))
@@ -237,14 +244,14 @@ def _family(name: str, alpha: sp.Rational | None):
                 lambda x: torch.where(x <= -2, -torch.ones_like(x), x**2 / 4 + x))
     if name == "neyman":
         return ((1 - u) ** 2 / u, 1 - sp.exp(-v), lambda x: -torch.expm1(-x),
-                lambda x: 2 - 2 * torch.exp(-x / 2))
+                lambda x: -2 * torch.expm1(-x / 2))
     if name == "hellinger2":
         return ((sp.sqrt(u) - 1) ** 2, 1 - sp.exp(-v), lambda x: -torch.expm1(-x), torch.expm1)
     if name == "js":
         return ((u * sp.log(u) - (u + 1) * sp.log((u + 1) / 2)) / 2,
                 (sp.log(2) - _softplus_expr(-v)) / 2,
-                lambda x: (log2 - softplus(-x)) / 2,
-                lambda x: (softplus(x) - log2) / 2)
+                lambda x: -_softplus_minus_log2(-x) / 2,
+                lambda x: _softplus_minus_log2(x) / 2)
     if name == "gan":
         return (u * sp.log(u) - (u + 1) * sp.log(u + 1), -_softplus_expr(-v),
                 lambda x: -softplus(-x), softplus)
@@ -257,11 +264,16 @@ def _family(name: str, alpha: sp.Rational | None):
         if alpha < 1:   # dom f* = (-∞, 1/(1-α)); 1 + (α-1) g_f(v) = (1-α) softplus(-v)
             return (_alpha_f(alpha), 1 / (1 - alpha) - _softplus_expr(-v),
                     lambda x: 1 / (1 - a) - softplus(-x),
-                    lambda x: (torch.exp(power * (math.log(1 - a) + _log_softplus(-x))) - 1) / a)
-        # α > 1: dom f* = ℝ, f* constant (-1/α) below 1/(1-α); g_f = v
-        return (_alpha_f(alpha), v, lambda x: x,
-                lambda x: torch.where(x <= 1 / (1 - a), torch.full_like(x, -1 / a),
-                                      (torch.clamp(1 + (a - 1) * x, min=0) ** power - 1) / a))
+                    lambda x: torch.expm1(power * (math.log(1 - a) + _log_softplus(-x))) / a)
+        # α > 1: dom f* = ℝ, f* constant (-1/α) below 1/(1-α); g_f = v.  Above the kink
+        # ((1 + (α-1)v)^p - 1)/α = expm1(p·log1p((α-1)v))/α, exact near v = 0; the filler 1
+        # keeps the unused branch (and so its gradient) finite below the kink.
+        def conj_alpha_gt_1(x: Tensor) -> Tensor:
+            above = x > 1 / (1 - a)
+            y = torch.where(above, (a - 1) * x, torch.ones_like(x))
+            return torch.where(above, torch.expm1(power * torch.log1p(y)) / a,
+                               torch.full_like(x, -1 / a))
+        return (_alpha_f(alpha), v, lambda x: x, conj_alpha_gt_1)
     raise AssertionError(name)
 
 
