@@ -36,7 +36,7 @@ from . import metrics as _metrics
 from . import models as _models
 from .data import Mixture
 from .data import mixture as _mixture
-from .train import Run, check_settings, pick_device
+from .train import Run, check_settings, pick_device, raise_if_not_finite
 
 Tensor = torch.Tensor
 
@@ -151,6 +151,12 @@ def train_ensemble(
     z_eval = draw(lambda r: torch.randn(n_eval, latent_dim, generator=r, device=dev))
     d_hist = torch.empty(steps, E, device=dev)
     g_hist = torch.empty(steps, E, device=dev)
+    d_norm = torch.empty(steps, E, device=dev)
+    g_norm = torch.empty(steps, E, device=dev)
+
+    def member_norms(params: list[Tensor]) -> Tensor:
+        """Each member's gradient norm over all its parameters: ``[E]``."""
+        return torch.stack([p.grad.flatten(1).norm(dim=1) for p in params]).norm(dim=0)
     histories = [{"eval_step": [], "mode_stats": [], "mode_counts": [], "snapshot_step": [],
                   "samples": []} for _ in seeds]
 
@@ -177,18 +183,13 @@ def train_ensemble(
                 h["samples"].append(x[e].numpy())
 
     def check_finite(upto: int) -> None:
-        for name, hist in (("d_loss", d_hist), ("g_loss", g_hist)):
-            bad = (~torch.isfinite(hist[:upto])).nonzero()
-            if len(bad):
-                i, e = int(bad[0, 0]), int(bad[0, 1])
-                raise FloatingPointError(
-                    f"{obj.name}: member {e} (seed {seeds[e]}): {name} became "
-                    f"{float(hist[i, e])} at step {i + 1} of {steps}; training stopped")
+        raise_if_not_finite(obj.name, steps, [h[:upto] for h in (d_hist, d_norm, g_hist, g_norm)],
+                            seeds=list(seeds))
 
     from tqdm.auto import tqdm
 
     bar = tqdm(total=steps, disable=not progress, desc=f"{E} × {obj.name} on {mix.name}", leave=False)
-    g_params = list(G.parameters())
+    g_params, d_params = list(G.parameters()), list(D.parameters())
     start = time.perf_counter()
     evaluate(0)
     for step in range(1, steps + 1):
@@ -206,6 +207,7 @@ def train_ensemble(
                 d_losses = d_losses + obj.gp_weight * _stacked_gradient_penalty(D, x, fake, eps)
             opt_d.zero_grad(set_to_none=True)
             d_losses.sum().backward()
+            d_grad_norm = member_norms(d_params)
             opt_d.step()
             if obj.clip:
                 with torch.no_grad():
@@ -215,9 +217,11 @@ def train_ensemble(
         g_losses = g_loss_fn(real_out.detach(), D(G(z))[..., 0])
         opt_g.zero_grad(set_to_none=True)
         g_losses.sum().backward(inputs=g_params)
+        g_norm[step - 1] = member_norms(g_params)
         opt_g.step()
         d_hist[step - 1] = d_losses.detach()
         g_hist[step - 1] = g_losses.detach()
+        d_norm[step - 1] = d_grad_norm
         evaluating = step % eval_every == 0 or step % snapshot_every == 0 or step == steps
         if evaluating or step % 250 == 0:
             check_finite(step)
@@ -232,10 +236,13 @@ def train_ensemble(
         h = histories[e]
         h["d_loss"] = d_hist[:, e].cpu().numpy()
         h["g_loss"] = g_hist[:, e].cpu().numpy()
+        h["d_grad_norm"] = d_norm[:, e].cpu().numpy()
+        h["g_grad_norm"] = g_norm[:, e].cpu().numpy()
         config = dict(objective=obj.name, objective_params=dict(obj.params), data=mix.name,
                       steps=steps, batch_size=batch_size, lr_d=lr_d, lr_g=lr_g,
                       betas=tuple(betas), n_critic=n_critic, latent_dim=latent_dim, hidden=hidden,
                       depth=depth, tanh_output=False, seed=seed, device=str(dev), n_eval=n_eval,
+                      eval_every=eval_every, snapshot_every=snapshot_every,
                       ensemble_size=E, eval_seconds=eval_seconds[0])
         runs.append(Run(G=G.member(e, Gs[e]), D=D.member(e, Ds[e]), objective=obj, data=mix,
                         config=config, history=h, seconds=seconds))

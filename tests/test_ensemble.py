@@ -74,3 +74,12 @@ def test_bad_settings_are_refused_like_train_refuses_them():
     for bad in (dict(steps=0), dict(batch_size=-1), dict(lr_d=float("nan")), dict(eval_every=0.5)):
         with pytest.raises(ValueError):
             ensemble.train_ensemble("nonsaturating", "ring8", seeds=[0], **{**SETTINGS, **bad})
+
+
+def test_a_non_finite_gradient_names_the_member_and_the_step():
+    kink = losses.Objective("kink", lambda r, f: (r - r.detach()).abs().sqrt().mean(),
+                            lambda r, f: -f.mean())
+    with pytest.raises(FloatingPointError, match=r"kink: member 0 \(seed 4\): the gradient of "
+                                                 r"d_loss became nan .* at step 1 of 10"):
+        ensemble.train_ensemble(kink, "ring8", seeds=[4, 5], steps=10, batch_size=8, n_eval=10,
+                       progress=False, device="cpu")

@@ -1,11 +1,26 @@
-"""The training loop: what it records, determinism, the NaN stop, and its errors."""
+"""The training loop: what it records, determinism, the NaN stop, checkpoints, and its errors."""
 
 import numpy as np
 import pytest
 import torch
 
 from ganlib import data, losses
-from ganlib.train import pick_device, train
+from ganlib.train import load_checkpoint, pick_device, train
+
+
+def assert_identical_runs(a, b):
+    """Bitwise: every history entry, every evaluation, every weight."""
+    assert a.history.keys() == b.history.keys()
+    for key in ("d_loss", "g_loss", "d_grad_norm", "g_grad_norm"):
+        assert np.array_equal(a.history[key], b.history[key]), key
+    for key in ("eval_step", "snapshot_step", "mode_stats"):
+        assert a.history[key] == b.history[key], key
+    for key in ("samples", "mode_counts"):
+        assert len(a.history[key]) == len(b.history[key])
+        assert all(np.array_equal(x, y) for x, y in zip(a.history[key], b.history[key])), key
+    for net in ("G", "D"):
+        sa, sb = getattr(a, net).state_dict(), getattr(b, net).state_dict()
+        assert all(torch.equal(sa[k], sb[k]) for k in sa), net
 
 
 def test_history_shapes_and_contents():
@@ -13,6 +28,8 @@ def test_history_shapes_and_contents():
                 progress=False, device="cpu")
     h = run.history
     assert h["d_loss"].shape == (40,) and np.isfinite(h["d_loss"]).all()
+    assert h["d_grad_norm"].shape == h["g_grad_norm"].shape == (40,)
+    assert (h["d_grad_norm"] > 0).all() and np.isfinite(h["g_grad_norm"]).all()
     assert h["eval_step"] == [0, 10, 20, 30, 40]
     assert len(h["mode_stats"]) == 5 and set(h["mode_stats"][0]) == {"modes", "hq", "rkl"}
     assert h["samples"][0].shape == (200, 2) and len(h["mode_counts"][0]) == 8
@@ -23,8 +40,7 @@ def test_same_seed_gives_bitwise_identical_runs_and_other_seeds_differ():
     kw = dict(steps=30, batch_size=32, eval_every=15, n_eval=100, progress=False, device="cpu")
     a, b = train("lsgan", "grid25", seed=5, **kw), train("lsgan", "grid25", seed=5, **kw)
     c = train("lsgan", "grid25", seed=6, **kw)
-    assert np.array_equal(a.history["d_loss"], b.history["d_loss"])
-    assert np.array_equal(a.history["samples"][-1], b.history["samples"][-1])
+    assert_identical_runs(a, b)
     assert not np.array_equal(a.history["d_loss"], c.history["d_loss"])
 
 
@@ -89,3 +105,54 @@ def test_pick_device():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA is not available"):
             pick_device("cuda")
+
+
+def test_a_non_finite_gradient_stops_training_even_when_the_loss_is_finite():
+    # sqrt|r - r| is 0 with a NaN gradient (|.|' = 0 times sqrt' = inf)
+    kink = losses.Objective("kink", lambda r, f: (r - r.detach()).abs().sqrt().mean(),
+                            lambda r, f: -f.mean())
+    with pytest.raises(FloatingPointError,
+                       match=r"kink: the gradient of d_loss became nan \(the loss was 0\) at step 1 of 20"):
+        train(kink, "ring8", steps=20, batch_size=8, n_eval=10, progress=False, device="cpu")
+
+
+@pytest.mark.parametrize("objective", ["nonsaturating", "wgan-gp"])
+def test_a_resumed_run_equals_an_uninterrupted_one(objective, tmp_path):
+    kw = dict(batch_size=32, eval_every=10, n_eval=100, progress=False, device="cpu", seed=3)
+    whole = train(objective, "ring8", steps=60, **kw)
+    ckpt = tmp_path / "run.pt"
+    first = train(objective, "ring8", steps=30, checkpoint=ckpt, checkpoint_every=10, **kw)
+    assert load_checkpoint(ckpt)["step"] == 30
+    resumed = train(objective, "ring8", steps=60, resume=ckpt, **kw)
+    assert_identical_runs(whole, resumed)
+    assert resumed.seconds > first.seconds * 0.5
+
+
+def test_checkpoints_load_with_weights_only_and_refuse_code(tmp_path):
+    ckpt = tmp_path / "run.pt"
+    train("bgan", "ring8", steps=10, batch_size=8, n_eval=10, progress=False, device="cpu",
+          checkpoint=ckpt)
+    # a plain weights_only load works: tensors, numbers, strings, lists, dicts only
+    state = torch.load(ckpt, weights_only=True)
+    assert state["step"] == 10 and state["config"]["objective"] == "bgan"
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": "ganlib-checkpoint-1", "payload": np.float64(1.0).__class__}, evil)
+    with pytest.raises(ValueError, match="weights_only=True refused it"):
+        train("bgan", "ring8", steps=10, batch_size=8, n_eval=10, progress=False, resume=evil)
+    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+        train("bgan", "ring8", steps=10, progress=False, resume=tmp_path / "missing.pt")
+    torch.save({"weights": torch.zeros(2)}, evil)
+    with pytest.raises(ValueError, match="is not a ganlib checkpoint"):
+        train("bgan", "ring8", steps=10, progress=False, resume=evil)
+
+
+def test_resuming_with_other_settings_names_what_differs(tmp_path):
+    ckpt = tmp_path / "run.pt"
+    kw = dict(batch_size=8, n_eval=10, progress=False, device="cpu", eval_every=5)
+    train("bgan", "ring8", steps=10, checkpoint=ckpt, **kw)
+    with pytest.raises(ValueError, match=r"objective: checkpoint 'bgan', now 'lsgan'"):
+        train("lsgan", "ring8", steps=20, resume=ckpt, **kw)
+    with pytest.raises(ValueError, match=r"eval_every: checkpoint 5, now 1;.*explicit eval_every"):
+        train("bgan", "ring8", steps=20, resume=ckpt, **{**kw, "eval_every": None})
+    with pytest.raises(ValueError, match="at step 10, past steps=5"):
+        train("bgan", "ring8", steps=5, resume=ckpt, **kw)
