@@ -19,9 +19,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# -W: warnings are errors; -n: every cross-reference must resolve; notebooks execute on every build.
+# -W: warnings are errors; -n: every cross-reference must resolve; notebooks execute on every build,
+# with outgoing network connections blocked (tests/offline/sitecustomize.py).
 book: env
-	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	PYTHONPATH=$(CURDIR)/tests/offline $(BIN)/jupyter-book build . --builder html -W -n --keep-going
 	@echo "The book: _build/html/index.html"
 
 test: env

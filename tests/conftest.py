@@ -4,6 +4,12 @@ import socket
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OFFLINE = os.path.join(ROOT, "tests", "offline")
+
+# Every Jupyter kernel that nbval and papermill start inherits this environment, so the
+# notebooks run with outgoing connections blocked (tests/offline/sitecustomize.py).
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [OFFLINE] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
 
 
 @pytest.fixture(autouse=True)

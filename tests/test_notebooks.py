@@ -7,6 +7,8 @@ pyproject.toml.)  Runs with the network blocked: the notebooks must work offline
 import json
 from pathlib import Path
 
+import nbformat
+
 import papermill as pm
 import pytest
 
@@ -47,4 +49,24 @@ def test_an_unknown_device_stops_the_notebook_with_a_clear_error(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match="unknown device 'gpu0'"):
         pm.execute_notebook(str(path), str(tmp_path / "bad.ipynb"), cwd=str(path.parent),
                             parameters={**CI_PARAMETERS, "device": "gpu0"}, kernel_name="python3",
+                            progress_bar=False)
+
+
+def test_an_unknown_objective_value_stops_the_notebook_with_the_valid_names(tmp_path):
+    path = ROOT / "notebooks" / "02_fgan_training.ipynb"
+    message = r"unknown divergence\(s\) \[.kll.\]; choose from \[.kl., .reverse_kl."
+    with pytest.raises(pm.PapermillExecutionError, match=message):
+        pm.execute_notebook(str(path), str(tmp_path / "bad.ipynb"), cwd=str(path.parent),
+                            parameters={**CI_PARAMETERS, "divergences": ["kll", "js"]},
+                            kernel_name="python3", progress_bar=False)
+
+
+def test_a_notebook_that_reaches_for_the_network_fails(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import socket\nsocket.create_connection(('192.0.2.1', 80), timeout=5)")]
+    path = tmp_path / "online.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(pm.PapermillExecutionError, match="network access is blocked here"):
+        pm.execute_notebook(str(path), str(tmp_path / "out.ipynb"), kernel_name="python3",
                             progress_bar=False)
