@@ -5,9 +5,9 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: env book test clean
+.PHONY: env browser book test clean
 
-env: $(VENV)/.installed node_modules/.installed
+env: $(VENV)/.installed node_modules/.installed browser
 
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+# The browser check (tests/test_rendered.py) loads every page in Debian's headless Chromium.
+browser:
+	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && apt-get install -y -qq chromium; \
+	else echo "chromium not found: install Debian's chromium for the browser check (tests/test_rendered.py)"; fi; }
 
 # -W: warnings are errors; -n: every cross-reference must resolve; notebooks execute on every build,
 # with outgoing network connections blocked (tests/offline/sitecustomize.py).

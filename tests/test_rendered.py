@@ -1,0 +1,107 @@
+"""The rendered book, as a reader's browser shows it.
+
+Headless Chromium (Debian's ``chromium``) loads every page of the table of contents from
+``_build/html`` with the network blocked, runs its JavaScript (MathJax typesets the math), and
+dumps the DOM; a screenshot of each page goes to ``_build/screenshots/``.  The tests assert that
+every formula was typeset (no raw TeX left), that the training pages show their figures, and that
+no page shows an execution error.
+
+``make book`` builds the pages first (``.ci/run`` does: book, then tests).  Outside CI the tests
+skip when there is no build or no Chromium; under CI (``CI`` set) that is a failure.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+    return files
+
+
+PAGES = toc_pages()
+
+
+def _missing() -> str | None:
+    if not (HTML / "index.html").exists():
+        return "no built book: run `make book` first"
+    if CHROMIUM is None:
+        return "no chromium: `make env` installs Debian's chromium where it can (as root)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def doms(tmp_path_factory) -> dict[str, str]:
+    why = _missing()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(f"the browser check cannot run in CI: {why}")
+        pytest.skip(why)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run",
+             f"--user-data-dir={profile}", "--virtual-time-budget=15000",
+             # no request leaves the machine: every host but none resolves nowhere
+             "--host-resolver-rules=MAP * ~NOTFOUND"]
+    out = {}
+    for page in PAGES:
+        url = (HTML / f"{page}.html").as_uri()
+        dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True,
+                             text=True, timeout=120)
+        assert dom.returncode == 0, f"{page}: chromium failed: {dom.stderr[-2000:]}"
+        out[page] = dom.stdout
+        shot = SHOTS / (page.replace("/", "__") + ".png")
+        subprocess.run([CHROMIUM, *flags, "--window-size=1300,2400", f"--screenshot={shot}", url],
+                       capture_output=True, timeout=120)
+    return out
+
+
+def test_every_page_of_the_toc_was_built_and_loads(doms):
+    for page, dom in doms.items():
+        assert "<main" in dom and len(dom) > 5000, f"{page}: the page did not load"
+        assert (SHOTS / (page.replace("/", "__") + ".png")).stat().st_size > 10_000, page
+
+
+def test_all_math_is_typeset(doms):
+    """Every math element holds MathJax's output, and no raw TeX delimiters are left in the text."""
+    typeset = 0
+    for page, dom in doms.items():
+        text = re.sub(r"<(script|style|pre|code)\b.*?</\1>", "", dom, flags=re.S)
+        text = re.sub(r'<span class="eqno">.*?</span>', "", text, flags=re.S)   # "(1.1)" labels
+        for m in re.finditer(r'class="math notranslate nohighlight"[^>]*>(.{0,40})', text, flags=re.S):
+            assert m.group(1).lstrip().startswith("<mjx-container"), \
+                f"{page}: math left untypeset: {m.group(1)!r}"
+            typeset += 1
+        visible = re.sub(r"<[^>]+>", "", text)
+        for raw in ("\\(", "\\)", "$$", "\\begin{"):
+            assert raw not in visible, f"{page}: raw TeX {raw!r} in the rendered text"
+    assert typeset > 200, "too few formulas found: is MathJax loaded?"
+
+
+def test_training_pages_show_their_figures(doms):
+    for page, dom in doms.items():
+        if not page.startswith("notebooks/"):
+            continue
+        images = re.findall(r'<img[^>]+src="([^"]+\.png)"', dom)
+        assert len(images) >= 4, f"{page}: {len(images)} figures"
+        for src in images:
+            assert (HTML / page).parent.joinpath(src).resolve().stat().st_size > 5_000, src
+
+
+def test_no_page_shows_an_execution_error(doms):
+    for page, dom in doms.items():
+        assert "Traceback (most recent call last)" not in dom, page
+        assert 'class="output traceback' not in dom and 'class="output error' not in dom, page
