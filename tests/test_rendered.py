@@ -105,3 +105,12 @@ def test_no_page_shows_an_execution_error(doms):
     for page, dom in doms.items():
         assert "Traceback (most recent call last)" not in dom, page
         assert 'class="output traceback' not in dom and 'class="output error' not in dom, page
+
+
+def test_nothing_on_a_page_loads_from_the_internet(doms):
+    """Scripts, styles, fonts, images and frames are all local (links to papers are fine)."""
+    for page, dom in doms.items():
+        tags = r'<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)="(https?://[^"]+)"'
+        remote = re.findall(tags, dom)
+        assert not remote, f"{page} loads {remote}"
+        assert not re.search(r"url\(['\"]?https?://", dom), f"{page}: a style loads a remote url()"
