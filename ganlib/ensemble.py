@@ -157,6 +157,7 @@ def train_ensemble(
     def member_norms(params: list[Tensor]) -> Tensor:
         """Each member's gradient norm over all its parameters: ``[E]``."""
         return torch.stack([p.grad.flatten(1).norm(dim=1) for p in params]).norm(dim=0)
+
     histories = [{"eval_step": [], "mode_stats": [], "mode_counts": [], "snapshot_step": [],
                   "samples": []} for _ in seeds]
 
