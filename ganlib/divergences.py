@@ -234,7 +234,7 @@ def _alpha_f(alpha: sp.Rational) -> sp.Expr:
 
 # name -> (f(u), g_f(v) in SymPy, stable torch g_f, stable torch f*(g_f(v)))
 def _family(name: str, alpha: sp.Rational | None):
-    u, log2 = symbolic.u, math.log(2.0)
+    u = symbolic.u
     if name == "kl":
         return (u * sp.log(u), v, lambda x: x, lambda x: torch.exp(x - 1))
     if name == "reverse_kl":

@@ -70,3 +70,9 @@ def test_a_notebook_that_reaches_for_the_network_fails(tmp_path):
     with pytest.raises(pm.PapermillExecutionError, match="network access is blocked here"):
         pm.execute_notebook(str(path), str(tmp_path / "out.ipynb"), kernel_name="python3",
                             progress_bar=False)
+
+
+def test_the_test_process_itself_cannot_reach_the_network():
+    import socket
+    with pytest.raises(ConnectionRefusedError, match="network access is blocked here"):
+        socket.create_connection(("192.0.2.1", 80), timeout=5)
