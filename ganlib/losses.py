@@ -231,6 +231,63 @@ def gradient_penalty(
 
 
 # --------------------------------------------------------------------------
+# Discriminators that learn more than real-or-fake (Salimans et al. 2016;
+# Chen et al. 2016).  Not GAN objectives of the registry: they need class
+# logits, labels or codes, and ``ganlib.auxiliary`` trains them.
+# --------------------------------------------------------------------------
+
+
+def k_plus_one_logit(class_logits: Tensor) -> Tensor:
+    r"""The real-vs-generated logit of a K+1 classifier whose last logit is fixed at 0
+    (Salimans et al. 2016, §5; claim I1):
+
+        D(x) = Z/(Z + 1),  Z = Σ_k e^{l_k}   ⇔   v = logit D(x) = logsumexp_k l_k
+
+    ``class_logits`` is ``[B, K]``; returns ``[B]``.
+    """
+    if class_logits.dim() != 2:
+        raise ValueError(f"k_plus_one_logit: class logits must be [B, K], got {list(class_logits.shape)}")
+    return torch.logsumexp(class_logits, dim=1)
+
+
+def semi_supervised_d(labelled_logits: Tensor, labels: Tensor, unlabelled_logits: Tensor,
+                      fake_logits: Tensor) -> tuple[Tensor, Tensor]:
+    r"""The K+1 discriminator's two losses (Salimans et al. 2016, §5), on class logits ``[B, K]``:
+
+        L_supervised   = E_{(x,y)~labelled}[-log p(y | x, y ≤ K)]        (cross-entropy over K)
+        L_unsupervised = E_p[softplus(-v)] + E_q[softplus(v)],   v = logsumexp_k l_k
+
+    the second being the GAN's discriminator loss ``minimax_d`` on the logit of D = Z/(Z+1).
+    Returns ``(L_supervised, L_unsupervised)``; the discriminator minimises their sum.
+    """
+    supervised = F.cross_entropy(labelled_logits, labels)
+    unsupervised = minimax_d(k_plus_one_logit(unlabelled_logits), k_plus_one_logit(fake_logits))
+    return supervised, unsupervised
+
+
+def feature_matching_g(real_features: Tensor, fake_features: Tensor) -> Tensor:
+    r"""Feature matching (Salimans et al. 2016, §3.1): the generator matches the mean of an
+    intermediate layer f of the discriminator,
+
+        L_G = ‖E_p[f(x)] - E_q[f(x)]‖²₂
+
+    (``real_features`` is detached: only the generator learns from it).
+    """
+    return ((real_features.detach().mean(dim=0) - fake_features.mean(dim=0)) ** 2).sum()
+
+
+def infogan_q_loss(code_logits: Tensor, codes: Tensor) -> Tensor:
+    r"""InfoGAN's information term for a categorical code (Chen et al. 2016, eq. 5; claim I2):
+
+        L_I(G, Q) = E[log Q(c | x)] + H(c),   x = G(z, c)
+
+    H(c) is a constant, so G and Q *minimise* the cross-entropy E[-log Q(c | x)] returned here
+    (``code_logits`` ``[B, C]`` from Q, ``codes`` ``[B]`` the drawn categories).
+    """
+    return F.cross_entropy(code_logits, codes)
+
+
+# --------------------------------------------------------------------------
 # The registry: a dict from name to a function that builds an Objective.
 # --------------------------------------------------------------------------
 

@@ -1,0 +1,150 @@
+"""The loss zoo: every objective × seeds × mixtures under one budget, scored as PacGAN scores.
+
+``loss_zoo`` trains, for each objective and mixture, one ensemble of ``len(seeds)`` GANs
+(``ganlib.ensemble.train_ensemble``: each member equals a ``train`` run with its seed) and
+summarises the final evaluation of each member — ``modes``, ``hq``, ``rkl`` of
+``ganlib.metrics.mode_stats`` — as mean and standard deviation over the seeds.
+
+``benchmarks/quality.py`` runs it at publication size and writes
+``benchmarks/results/quality.json``; the loss-zoo chapter renders that file with
+``table_markdown`` and ``plot.zoo``, and can recompute it with the same call.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from .ensemble import train_ensemble
+from .losses import names as _objective_names
+
+DATASETS = ("ring8", "grid25")
+
+# The shared budget: the book's reference networks and optimiser, the same for every objective.
+BUDGET = dict(steps=5000, batch_size=256, betas=(0.5, 0.999), latent_dim=2, hidden=128, depth=2,
+              n_eval=2500)
+
+# Per-objective settings: the learning rate picked by ``benchmarks/quality.py --search`` (the
+# same grid for every objective, see LR_GRID) and what an objective's paper prescribes
+# (WGAN: 5 critic steps per generator step, clipping at 0.01; WGAN-GP: 5 critic steps, λ = 10).
+LR_GRID = (1e-4, 3e-4, 1e-3)
+SETTINGS: dict[str, dict] = {
+    "minimax": dict(lr=1e-3),
+    "nonsaturating": dict(lr=1e-3),
+    "lsgan": dict(lr=1e-3),
+    "bgan": dict(lr=1e-3),
+    "softmax": dict(lr=1e-3),
+    "wgan": dict(lr=1e-3, n_critic=5),
+    "wgan-gp": dict(lr=1e-3, n_critic=5),
+    "hinge": dict(lr=1e-3),
+    "fgan": dict(lr=1e-3),
+}
+
+# PacGAN's Table 1 (Lin et al. 2018): means over 10 runs.
+PACGAN_TABLE1 = {
+    "GAN": {"ring8": dict(modes=6.3, hq=0.982, rkl=0.45), "grid25": dict(modes=17.3, hq=0.948, rkl=0.70)},
+    "PacGAN4": {"ring8": dict(modes=7.8, hq=0.959, rkl=0.07), "grid25": dict(modes=24.8, hq=0.936, rkl=0.04)},
+}
+
+
+def _summary(stats: list[dict], seeds: list[int], seconds: float) -> dict:
+    modes = np.array([s["modes"] for s in stats], dtype=float)
+    hq = np.array([s["hq"] for s in stats])
+    rkl = np.array([s["rkl"] for s in stats])
+    finite = np.isfinite(rkl)
+    return {
+        "modes_mean": float(modes.mean()), "modes_std": float(modes.std()),
+        "hq_mean": float(hq.mean()), "hq_std": float(hq.std()),
+        # rKL is +inf for a run without a single HQ sample; JSON has no inf, so such a cell
+        # reports the mean over the other seeds and counts them in "no_hq_seeds".
+        "rkl_mean": float(rkl[finite].mean()) if finite.any() else None,
+        "rkl_std": float(rkl[finite].std()) if finite.any() else None,
+        "no_hq_seeds": int((~finite).sum()),
+        "seeds": list(seeds),
+        "per_seed": [{"modes": s["modes"], "hq": s["hq"],
+                      "rkl": s["rkl"] if math.isfinite(s["rkl"]) else None} for s in stats],
+        "seconds": seconds,
+    }
+
+
+def loss_zoo(objectives: list[str] | None = None, datasets: tuple[str, ...] = DATASETS, *,
+             seeds: list[int] = (0, 1, 2, 3, 4), settings: dict | None = None,
+             device=None, progress: bool = True, keep_runs: bool = False, **budget) -> dict:
+    """Train every objective on every mixture with every seed; return the comparison.
+
+    ``objectives`` defaults to ``losses.names()``; ``settings`` maps an objective to its
+    ``lr`` (both players), ``n_critic`` and objective parameters (default: ``SETTINGS``);
+    ``budget`` overrides ``BUDGET`` (``steps``, ``batch_size``, …).  Returns
+    ``{"settings": …, "results": {objective: {mixture: summary}}}`` where a summary holds
+    ``modes_mean``, ``modes_std``, ``hq_mean``, ``hq_std``, ``rkl_mean``, ``rkl_std``,
+    ``no_hq_seeds``, ``seeds``, ``per_seed`` and ``seconds``; with ``keep_runs`` also
+    ``"runs": {objective: {mixture: [Run, …]}}``.
+    """
+    objectives = list(objectives or _objective_names())
+    unknown = [o for o in objectives if o not in _objective_names()]
+    if unknown:
+        raise ValueError(f"loss_zoo: unknown objective(s) {unknown}; valid: {_objective_names()}")
+    unknown = [d for d in datasets if d not in DATASETS]
+    if unknown:
+        raise ValueError(f"loss_zoo: unknown mixture(s) {unknown}; valid: {list(DATASETS)}")
+    bad = sorted(set(budget) - set(BUDGET) - {"eval_every"})
+    if bad:
+        raise ValueError(f"loss_zoo: unknown budget setting(s) {bad}; valid: {sorted(BUDGET)}, eval_every")
+    settings = {**SETTINGS, **(settings or {})}
+    budget = {**BUDGET, **budget}
+    results: dict = {}
+    runs: dict = {}
+    for objective in objectives:
+        s = dict(settings[objective])
+        lr, n_critic = s.pop("lr"), s.pop("n_critic", 1)
+        for data in datasets:
+            start = time.perf_counter()
+            members = train_ensemble(objective, data, seeds=list(seeds), lr_d=lr, lr_g=lr,
+                                     n_critic=n_critic, device=device, progress=progress,
+                                     **budget, **s)
+            seconds = time.perf_counter() - start
+            results.setdefault(objective, {})[data] = _summary(
+                [m.final_stats for m in members], list(seeds), seconds)
+            if keep_runs:
+                runs.setdefault(objective, {})[data] = members
+    out = {"settings": {"budget": {k: list(v) if isinstance(v, tuple) else v for k, v in budget.items()},
+                        "objectives": {o: settings[o] for o in objectives},
+                        "seeds": list(seeds), "datasets": list(datasets)},
+           "results": results}
+    if keep_runs:
+        out["runs"] = runs
+    return out
+
+
+def _cell(summary: dict, key: str, fmt: str, scale: float = 1.0) -> str:
+    mean, std = summary[f"{key}_mean"], summary[f"{key}_std"]
+    if mean is None:
+        return "—"
+    return f"{scale * mean:{fmt}} ± {scale * std:{fmt}}"
+
+
+def table_markdown(result: dict, data: str, pacgan: bool = True) -> str:
+    """A Markdown table of one mixture: objective | modes | HQ | rKL (mean ± std over seeds),
+    best first (most modes, then highest HQ), with PacGAN's rows at the end."""
+    K = {"ring8": 8, "grid25": 25}[data]
+    rows = [(o, r[data]) for o, r in result["results"].items() if data in r]
+    rows.sort(key=lambda item: (-item[1]["modes_mean"], -item[1]["hq_mean"]))
+    lines = [f"| objective | modes (of {K}) | HQ (%) | rKL |", "|---|---|---|---|"]
+    for objective, s in rows:
+        rkl = _cell(s, "rkl", ".2f") + (f" ({s['no_hq_seeds']} without HQ)" if s["no_hq_seeds"] else "")
+        lines.append(f"| {objective} | {_cell(s, 'modes', '.1f')} | {_cell(s, 'hq', '.1f', 100)} | {rkl} |")
+    if pacgan:
+        for name, table in PACGAN_TABLE1.items():
+            t = table[data]
+            lines.append(f"| *PacGAN's {name}* | {t['modes']} | {100 * t['hq']:.1f} | {t['rkl']:.2f} |")
+    return "\n".join(lines)
+
+
+def best(result: dict, data: str) -> str:
+    """The objective with the most modes on ``data`` (ties: the highest HQ, then the lowest rKL)."""
+    def key(o):
+        s = result["results"][o][data]
+        return (-s["modes_mean"], -s["hq_mean"], s["rkl_mean"] if s["rkl_mean"] is not None else math.inf)
+    return min((o for o in result["results"] if data in result["results"][o]), key=key)
