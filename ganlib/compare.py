@@ -31,10 +31,10 @@ BUDGET = dict(steps=5000, batch_size=256, betas=(0.5, 0.999), latent_dim=2, hidd
 # (WGAN: 5 critic steps per generator step, clipping at 0.01; WGAN-GP: 5 critic steps, λ = 10).
 LR_GRID = (1e-4, 3e-4, 1e-3)
 SETTINGS: dict[str, dict] = {
-    "minimax": dict(lr=1e-3),
+    "minimax": dict(lr=3e-4),
     "nonsaturating": dict(lr=1e-3),
     "lsgan": dict(lr=1e-3),
-    "bgan": dict(lr=1e-3),
+    "bgan": dict(lr=3e-4),
     "softmax": dict(lr=1e-3),
     "wgan": dict(lr=1e-3, n_critic=5),
     "wgan-gp": dict(lr=1e-3, n_critic=5),

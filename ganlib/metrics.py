@@ -202,3 +202,21 @@ def code_agreement(codes: Tensor, labels: Tensor, n_codes: int, n_labels: int) -
     return {"counts": counts.numpy(),
             "accuracy": float(counts[rows, cols].sum()) / len(codes),
             "purity": float(counts.max(dim=1).values.sum()) / len(codes)}
+
+
+def empirical_w1(x: Tensor, y: Tensor) -> float:
+    r"""The exact Wasserstein-1 distance between two equal-size samples ``[n, d]``:
+
+        W₁(p̂, q̂) = min over permutations π of (1/n) Σ_i ‖x_i - y_π(i)‖₂
+
+    (for uniform weights on n points each, an optimal transport plan is a permutation —
+    Birkhoff–von Neumann), solved exactly with the Hungarian algorithm, O(n³): keep n ≲ 2,000.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    if x.dim() != 2 or x.shape != y.shape or len(x) == 0:
+        raise ValueError(f"empirical_w1: need two [n, d] samples of one shape; got "
+                         f"{list(x.shape)} and {list(y.shape)}")
+    cost = torch.cdist(x.detach().cpu().double(), y.detach().cpu().double()).numpy()
+    rows, cols = linear_sum_assignment(cost)
+    return float(cost[rows, cols].mean())

@@ -89,12 +89,23 @@ def snapshots(runs: dict, ncols: int = 6, size: float = 1.6):
     return fig
 
 
+def _styles(runs: dict) -> list[tuple[str, str]]:
+    """(colour, line style) per run: the objective's colour; a second run of one objective
+    in the same figure gets a dashed line, a third a dotted one."""
+    seen: dict[str, int] = {}
+    out = []
+    for run in runs.values():
+        c = color(run.objective)
+        out.append((c, ("-", "--", ":", "-.")[seen.get(c, 0) % 4]))
+        seen[c] = seen.get(c, 0) + 1
+    return out
+
+
 def modes_over_training(ax, runs: dict) -> None:
     """Modes covered (at least one HQ sample) against the training step, one line per run."""
-    for label, run in runs.items():
+    for (label, run), (c, ls) in zip(runs.items(), _styles(runs)):
         modes = [s["modes"] for s in run.history["mode_stats"]]
-        ax.plot(run.history["eval_step"], modes, label=label, color=color(run.objective),
-                marker=".", lw=1.2)
+        ax.plot(run.history["eval_step"], modes, label=label, color=c, ls=ls, marker=".", lw=1.2)
     K = next(iter(runs.values())).data.n_modes
     ax.axhline(K, color=DATA_COLOR, lw=0.8, ls="--")
     ax.set_ylim(-0.3, K + 0.8)
@@ -126,11 +137,62 @@ def mode_occupancy(ax, run, title: str | None = None):
 
 def loss_curves(ax, runs: dict, which: str = "g_loss", smooth: int = 50) -> None:
     """A loss against the step for each run, smoothed by a running mean over ``smooth`` steps."""
-    for label, run in runs.items():
+    for (label, run), (c, ls) in zip(runs.items(), _styles(runs)):
         y = np.asarray(run.history[which], dtype=float)
         k = max(1, min(smooth, len(y)))
         ys = np.convolve(y, np.ones(k) / k, mode="valid")
-        ax.plot(np.arange(k, len(y) + 1), ys, label=label, color=color(run.objective), lw=1)
+        ax.plot(np.arange(k, len(y) + 1), ys, label=label, color=c, ls=ls, lw=1)
     ax.set_xlabel("training step")
     ax.set_ylabel(which.replace("_", " "))
     ax.legend(fontsize=8)
+
+
+def final_table(runs: dict, label: str = "objective") -> str:
+    """A Markdown table of the last evaluation of each run, ``{mixture: {label: Run}}``:
+    data | label | modes | HQ | rKL."""
+    lines = [f"| data | {label} | modes | HQ | rKL |", "|---|---|---|---|---|"]
+    for data, by_label in runs.items():
+        for name, run in by_label.items():
+            s = run.final_stats
+            lines.append(f"| {data} | {name} | {s['modes']} / {run.data.n_modes} | "
+                         f"{100 * s['hq']:.1f} % | {s['rkl']:.2f} |")
+    return "\n".join(lines)
+
+
+def digit_grid(ax, x, nrow: int = 10, title: str | None = None) -> None:
+    """Digits ``[N, 64]`` in [-1, 1] as an ``nrow`` × ``N/nrow`` grid of 8×8 images (ink dark)."""
+    x = np.asarray(x)[: nrow * (len(x) // nrow)].reshape(nrow, -1, 8, 8)
+    rows = [np.concatenate(list(np.pad(r, ((0, 0), (1, 1), (1, 1)), constant_values=-1)), axis=1)
+            for r in x]
+    ax.imshow(np.concatenate(rows, axis=0), cmap="gray_r", vmin=-1, vmax=1, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=9)
+
+
+def zoo(result: dict, data: str, pacgan: dict | None = None):
+    """The loss-zoo figure for one mixture: modes, HQ and rKL of every objective (mean ± std over
+    seeds, one dot per seed), with PacGAN's GAN and PacGAN4 as dashed and dotted lines."""
+    K = {"ring8": 8, "grid25": 25}[data]
+    objectives = [o for o in result["results"] if data in result["results"][o]]
+    fig, axes = plt.subplots(1, 3, figsize=(11, 0.35 * len(objectives) + 1.4), sharey=True)
+    for ax, key, label in zip(axes, ("modes", "hq", "rkl"), (f"modes (of {K})", "HQ", "rKL")):
+        for y, o in enumerate(objectives):
+            s = result["results"][o][data]
+            vals = [r[key] for r in s["per_seed"] if r[key] is not None]
+            ax.scatter(vals, [y] * len(vals), s=12, color=color(o), alpha=0.5, linewidths=0)
+            if s[f"{key}_mean"] is not None:
+                ax.errorbar(s[f"{key}_mean"], y, xerr=s[f"{key}_std"], fmt="o", color=color(o),
+                            ms=5, capsize=2)
+        for (name, table), ls in zip((pacgan or {}).items(), ("--", ":")):
+            ax.axvline(table[data][key], color="0.4", ls=ls, lw=1, label=f"PacGAN's {name}")
+        ax.set_xlabel(label)
+        ax.grid(axis="x", lw=0.3)
+    axes[0].set_yticks(range(len(objectives)), objectives)
+    axes[0].invert_yaxis()
+    if pacgan:
+        axes[-1].legend(fontsize=7, loc="lower right")
+    fig.suptitle(data, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -32,15 +32,35 @@ def test_every_training_notebook_has_a_parameters_cell():
             assert f"{name} =" in "".join(tagged[0]["source"]), f"{path.name} lacks parameter {name}"
 
 
+MIXTURE_TABLE = ("| ring8 |", "| grid25 |")
+# What each training notebook must show at CI size: figures, and text in its Markdown tables.
+EXPECTED = {
+    "01_vanilla_gan_training.ipynb": (4, MIXTURE_TABLE),
+    "02_fgan_training.ipynb": (4, MIXTURE_TABLE),
+    "03_lsgan_training.ipynb": (4, MIXTURE_TABLE + ("mean D(generated)",)),
+    "04_bgan_training.ipynb": (4, MIXTURE_TABLE + ("mean D(G(z))",)),
+    "05_softmax_gan_training.ipynb": (4, MIXTURE_TABLE + ("log 512",)),
+    "06_wgan_training.ipynb": (4, MIXTURE_TABLE + ("exact W1 (samples)",)),
+    "07_improved_infogan_training.ipynb": (2, ("| mean ± std |", "| InfoGAN, λ = 1 |", "| InfoGAN, λ = 0 |")),
+    "08_loss_zoo.ipynb": (4, ("| nonsaturating |", "| wgan-gp |", "| fgan |", "PacGAN's PacGAN4", "goal met")),
+    "09_digits.ipynb": (3, ("| held-out real digits |", "| WGAN-GP |", "| non-saturating |")),
+}
+
+
+def test_every_training_notebook_has_expectations():
+    assert sorted(p.name for p in TRAINING) == sorted(EXPECTED)
+
+
 @pytest.mark.parametrize("path", TRAINING, ids=lambda p: p.name)
 def test_training_notebook_runs_at_ci_size(path, tmp_path):
     out = tmp_path / path.name
     nb = pm.execute_notebook(str(path), str(out), parameters=CI_PARAMETERS, cwd=str(path.parent),
                              kernel_name="python3", progress_bar=False)
-    assert len(outputs(nb, "image/png")) >= 4, "the figures are missing"
-    tables = [o["data"]["text/markdown"] for o in outputs(nb, "text/markdown")]
-    assert any("| ring8 |" in "".join(t) and "| grid25 |" in "".join(t) for t in tables), \
-        "the closing table of mode_stats is missing"
+    figures, texts = EXPECTED[path.name]
+    assert len(outputs(nb, "image/png")) >= figures, "the figures are missing"
+    tables = "".join("".join(o["data"]["text/markdown"]) for o in outputs(nb, "text/markdown"))
+    for text in texts:
+        assert text in tables, f"{path.name}: no table shows {text!r}"
     assert not outputs(nb, "error")
 
 

@@ -1,0 +1,70 @@
+"""The loss-zoo comparison: a reduced run of the same function, and the committed results."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from ganlib import compare, losses
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+KEYS = {"modes_mean", "modes_std", "hq_mean", "hq_std", "rkl_mean", "rkl_std", "no_hq_seeds",
+        "seeds", "per_seed", "seconds"}
+
+
+def check_cell(cell: dict, K: int, seeds: list) -> None:
+    assert KEYS <= set(cell) and cell["seeds"] == seeds and len(cell["per_seed"]) == len(seeds)
+    assert 0 <= cell["modes_mean"] <= K and cell["modes_std"] >= 0
+    assert 0 <= cell["hq_mean"] <= 1 and cell["hq_std"] >= 0
+    if cell["rkl_mean"] is not None:
+        assert -1e-12 <= cell["rkl_mean"] <= math.log(K) + 1e-9
+    assert cell["no_hq_seeds"] == sum(s["rkl"] is None for s in cell["per_seed"])
+    assert all(s["modes"] <= K for s in cell["per_seed"])
+
+
+def test_a_reduced_comparison_has_every_cell_and_metrics_in_range():
+    seeds = [0, 1]
+    out = compare.loss_zoo(seeds=seeds, steps=200, eval_every=100, device="cpu", progress=False)
+    assert list(out["results"]) == losses.names()
+    for objective, by_data in out["results"].items():
+        assert list(by_data) == ["ring8", "grid25"]
+        for data, cell in by_data.items():
+            check_cell(cell, {"ring8": 8, "grid25": 25}[data], seeds)
+    json.dumps(out, allow_nan=False)                        # strict JSON: no inf, no NaN
+    for data in ("ring8", "grid25"):
+        table = compare.table_markdown(out, data)
+        assert len(table.splitlines()) == 2 + len(losses.names()) + 2
+        assert compare.best(out, data) in losses.names()
+
+
+def test_loss_zoo_names_the_valid_choices():
+    with pytest.raises(ValueError, match="valid: \\['minimax'"):
+        compare.loss_zoo(["lsgann"], seeds=[0], steps=10)
+    with pytest.raises(ValueError, match="unknown mixture"):
+        compare.loss_zoo(["lsgan"], ("ring9",), seeds=[0], steps=10)
+    with pytest.raises(ValueError, match="unknown budget setting"):
+        compare.loss_zoo(["lsgan"], seeds=[0], step=10)
+
+
+def test_the_committed_comparison_covers_every_objective_with_five_seeds():
+    result = json.loads((RESULTS / "quality.json").read_text())
+    assert set(result["results"]) == set(losses.names())
+    assert result["settings"]["budget"]["steps"] == compare.BUDGET["steps"]
+    for objective, by_data in result["results"].items():
+        assert set(by_data) == {"ring8", "grid25"}
+        assert result["settings"]["objectives"][objective] == compare.SETTINGS[objective], \
+            f"{objective}: quality.json was made with other settings than compare.SETTINGS: rerun the benchmark"
+        for data, cell in by_data.items():
+            assert len(cell["seeds"]) >= 5
+            check_cell(cell, {"ring8": 8, "grid25": 25}[data], cell["seeds"])
+
+
+def test_the_settings_hold_the_searchs_choices():
+    search = json.loads((RESULTS / "quality_search.json").read_text())
+    assert set(search["best"]) == set(losses.names())
+    for objective, lr in search["best"].items():
+        assert compare.SETTINGS[objective]["lr"] == lr
+        assert lr in compare.LR_GRID and set(map(float, search["scores"][objective])) == set(compare.LR_GRID)
+    assert not set(search["seeds"]) & set(json.loads((RESULTS / "quality.json").read_text())["settings"]["seeds"])
