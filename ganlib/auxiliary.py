@@ -36,9 +36,11 @@ from .train import check_settings, pick_device, raise_if_not_finite
 Tensor = torch.Tensor
 
 
-def _check_steps(name: str, steps: int, eval_every: int | None) -> int:
-    eval_every = eval_every or max(1, steps // 20) if isinstance(steps, int) else 1
-    check_settings(steps=steps, eval_every=eval_every, lr_d=1.0, lr_g=1.0)
+def _check_steps(steps: int, eval_every: int | None) -> int:
+    """Check ``steps`` and return ``eval_every`` (default: steps // 20)."""
+    check_settings(steps=steps, lr_d=1.0, lr_g=1.0)
+    eval_every = eval_every or max(1, steps // 20)
+    check_settings(eval_every=eval_every, lr_d=1.0, lr_g=1.0)
     return eval_every
 
 
@@ -130,7 +132,7 @@ def train_classifier(labels_per_class: int = 10, *, seed: int = 0, steps: int = 
                      eval_every: int | None = None) -> SemiSupervisedRun:
     """The baseline: ``classifier_network`` trained on the labelled digits alone (cross-entropy,
     Adam β = (0.5, 0.999), the settings and the labelled subset of ``train_semi_supervised``)."""
-    eval_every = _check_steps("train_classifier", steps, eval_every)
+    eval_every = _check_steps(steps, eval_every)
     check_settings(batch_size=batch_size, hidden=hidden, lr_d=lr, lr_g=lr)
     dev = pick_device(device)
     x_lab, y_lab = (t.to(dev) for t in labelled_subset(labels_per_class, seed))
@@ -174,7 +176,7 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, steps: i
     (``losses.feature_matching_g``, D's last hidden layer).  G is latent_dim → hidden → hidden
     → 64 with tanh.  Adam β = (0.5, 0.999) for both.
     """
-    eval_every = _check_steps("train_semi_supervised", steps, eval_every)
+    eval_every = _check_steps(steps, eval_every)
     check_settings(batch_size=batch_size, hidden=hidden, latent_dim=latent_dim, lr_d=lr_d, lr_g=lr_g)
     dev = pick_device(device)
     x_lab, y_lab = (t.to(dev) for t in labelled_subset(labels_per_class, seed))
@@ -288,7 +290,7 @@ def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weigh
     ``infogan_q_loss`` (Chen et al. 2016, eq. 5 with λ = ``info_weight``; λ = 0 is a GAN whose
     generator ignores nothing but is never asked to make c recoverable).
     """
-    eval_every = _check_steps("train_infogan", steps, eval_every)
+    eval_every = _check_steps(steps, eval_every)
     check_settings(batch_size=batch_size, latent_dim=latent_dim, hidden=hidden, depth=depth,
                    n_eval=n_eval, n_codes=n_codes, lr_d=lr_d, lr_g=lr_g)
     if not (isinstance(info_weight, (int, float)) and np.isfinite(info_weight) and info_weight >= 0):
