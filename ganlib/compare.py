@@ -36,8 +36,8 @@ SETTINGS: dict[str, dict] = {
     "lsgan": dict(lr=1e-3),
     "bgan": dict(lr=3e-4),
     "softmax": dict(lr=1e-3),
-    "wgan": dict(lr=1e-3, n_critic=5),
-    "wgan-gp": dict(lr=1e-3, n_critic=5),
+    "wgan": dict(lr=1e-4, n_critic=5),
+    "wgan-gp": dict(lr=3e-4, n_critic=5),
     "hinge": dict(lr=1e-3),
     "fgan": dict(lr=1e-3),
 }
