@@ -91,12 +91,16 @@ def test_all_math_is_typeset(doms):
     assert typeset > 200, "too few formulas found: is MathJax loaded?"
 
 
+# Figures each training page shows at publication size (4 unless listed).
+FIGURES = {"notebooks/07_improved_infogan_training": 2, "notebooks/09_digits": 3}
+
+
 def test_training_pages_show_their_figures(doms):
     for page, dom in doms.items():
         if not page.startswith("notebooks/"):
             continue
         images = re.findall(r'<img[^>]+src="([^"]+\.png)"', dom)
-        assert len(images) >= 4, f"{page}: {len(images)} figures"
+        assert len(images) >= FIGURES.get(page, 4), f"{page}: {len(images)} figures"
         for src in images:
             assert (HTML / page).parent.joinpath(src).resolve().stat().st_size > 5_000, src
 
