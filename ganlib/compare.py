@@ -78,8 +78,9 @@ def loss_zoo(objectives: list[str] | None = None, datasets: tuple[str, ...] = DA
     ``lr`` (both players), ``n_critic`` and objective parameters (default: ``SETTINGS``);
     ``budget`` overrides ``BUDGET`` (``steps``, ``batch_size``, …).  Returns
     ``{"settings": …, "results": {objective: {mixture: summary}}}`` where a summary holds
-    ``modes_mean``, ``modes_std``, ``hq_mean``, ``hq_std``, ``rkl_mean``, ``rkl_std``,
-    ``no_hq_seeds``, ``seeds``, ``per_seed`` and ``seconds``; with ``keep_runs`` also
+    ``modes_mean``, ``modes_std``, ``hq_mean``, ``hq_std``, ``rkl_mean``, ``rkl_std`` (the
+    standard deviation over the seeds, ddof = 0), ``no_hq_seeds``, ``seeds``, ``per_seed`` and
+    ``seconds``; with ``keep_runs`` also
     ``"runs": {objective: {mixture: [Run, …]}}``.
     """
     objectives = list(objectives or _objective_names())
