@@ -176,17 +176,21 @@ def zoo(result: dict, data: str, pacgan: dict | None = None):
     seeds, one dot per seed), with PacGAN's GAN and PacGAN4 as dashed and dotted lines."""
     K = {"ring8": 8, "grid25": 25}[data]
     objectives = [o for o in result["results"] if data in result["results"][o]]
+    # the table's order: most modes first, then the highest HQ
+    objectives.sort(key=lambda o: (-result["results"][o][data]["modes_mean"],
+                                   -result["results"][o][data]["hq_mean"]))
     fig, axes = plt.subplots(1, 3, figsize=(11, 0.35 * len(objectives) + 1.4), sharey=True)
-    for ax, key, label in zip(axes, ("modes", "hq", "rkl"), (f"modes (of {K})", "HQ", "rKL")):
+    for ax, key, label in zip(axes, ("modes", "hq", "rkl"), (f"modes (of {K})", "HQ (%)", "rKL")):
+        scale = 100 if key == "hq" else 1
         for y, o in enumerate(objectives):
             s = result["results"][o][data]
-            vals = [r[key] for r in s["per_seed"] if r[key] is not None]
+            vals = [scale * r[key] for r in s["per_seed"] if r[key] is not None]
             ax.scatter(vals, [y] * len(vals), s=12, color=color(o), alpha=0.5, linewidths=0)
             if s[f"{key}_mean"] is not None:
-                ax.errorbar(s[f"{key}_mean"], y, xerr=s[f"{key}_std"], fmt="o", color=color(o),
-                            ms=5, capsize=2)
+                ax.errorbar(scale * s[f"{key}_mean"], y, xerr=scale * s[f"{key}_std"], fmt="o",
+                            color=color(o), ms=5, capsize=2)
         for (name, table), ls in zip((pacgan or {}).items(), ("--", ":")):
-            ax.axvline(table[data][key], color="0.4", ls=ls, lw=1, label=f"PacGAN's {name}")
+            ax.axvline(scale * table[data][key], color="0.4", ls=ls, lw=1, label=f"PacGAN's {name}")
         ax.set_xlabel(label)
         ax.grid(axis="x", lw=0.3)
     axes[0].set_yticks(range(len(objectives)), objectives)
