@@ -42,6 +42,18 @@ SETTINGS: dict[str, dict] = {
     "fgan": dict(lr=1e-3),
 }
 
+def tuned(objective: str, lr: float | None = None, **objective_params) -> dict:
+    """``train``'s keyword arguments for ``objective`` under the zoo's settings: its searched
+    learning rate for both players (or ``lr`` when given), its critic steps, and any
+    ``objective_params`` (e.g. LSGAN's a, b, c).  ``train(data=..., **tuned("wgan-gp"))``."""
+    if objective not in SETTINGS:
+        raise ValueError(f"tuned: unknown objective {objective!r}; valid: {', '.join(SETTINGS)}")
+    settings = dict(SETTINGS[objective])
+    searched = settings.pop("lr")
+    rate = searched if lr is None else lr
+    return dict(objective=objective, lr_d=rate, lr_g=rate, **settings, **objective_params)
+
+
 # PacGAN's Table 1 (Lin et al. 2018): means over 10 runs.
 PACGAN_TABLE1 = {
     "GAN": {"ring8": dict(modes=6.3, hq=0.982, rkl=0.45), "grid25": dict(modes=17.3, hq=0.948, rkl=0.70)},

@@ -114,6 +114,17 @@ def modes_over_training(ax, runs: dict) -> None:
     ax.legend(fontsize=8, loc="lower right")
 
 
+def per_mixture(runs: dict, draw, title: str = "{data}", figsize=(10, 3.3)):
+    """One panel per mixture, side by side: ``draw(ax, runs[data])`` for each key of ``runs``
+    (``{data: {label: run}}``), titled ``title.format(data=data)``.  Returns the figure."""
+    fig, axes = plt.subplots(1, len(runs), figsize=figsize, squeeze=False)
+    for ax, (data, by_label) in zip(axes[0], runs.items()):
+        draw(ax, by_label)
+        ax.set_title(title.format(data=data), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def mode_occupancy(ax, run, title: str | None = None):
     """Heat map: the share of the HQ samples that sit in each mode (rows) over time.
 

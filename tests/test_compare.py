@@ -68,3 +68,12 @@ def test_the_settings_hold_the_searchs_choices():
         assert compare.SETTINGS[objective]["lr"] == lr
         assert lr in compare.LR_GRID and set(map(float, search["scores"][objective])) == set(compare.LR_GRID)
     assert not set(search["seeds"]) & set(json.loads((RESULTS / "quality.json").read_text())["settings"]["seeds"])
+
+
+def test_tuned_gives_train_the_zoo_settings_or_the_given_rate():
+    assert compare.tuned("wgan-gp") == dict(objective="wgan-gp", lr_d=3e-4, lr_g=3e-4, n_critic=5)
+    assert compare.tuned("lsgan", 2e-4, a=0.0, b=1.0, c=1.0) == \
+        dict(objective="lsgan", lr_d=2e-4, lr_g=2e-4, a=0.0, b=1.0, c=1.0)
+    assert compare.SETTINGS["wgan-gp"] == dict(lr=3e-4, n_critic=5)     # not popped in place
+    with pytest.raises(ValueError, match="valid: minimax, nonsaturating"):
+        compare.tuned("wgan_gp")
