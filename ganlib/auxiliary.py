@@ -31,7 +31,7 @@ from . import metrics as _metrics
 from . import models as _models
 from .data import Mixture, digits
 from .data import mixture as _mixture
-from .train import check_settings, pick_device, raise_if_not_finite
+from .runs import check_settings, pick_device, raise_if_not_finite
 
 Tensor = torch.Tensor
 
@@ -154,7 +154,7 @@ def train_classifier(labels_per_class: int = 10, *, seed: int = 0, steps: int = 
         opt.step()
         losses[step - 1] = loss.detach()
         if step % eval_every == 0 or step == steps:
-            raise_if_not_finite("classifier", steps, [losses[:step]] * 4)
+            raise_if_not_finite(steps, [losses[:step]] * 4, ["classifier"])
             history["eval_step"].append(step)
             history["test_accuracy"].append(_accuracy(net, x_test, y_test))
     history["loss"] = losses.cpu().numpy()
@@ -220,9 +220,9 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, steps: i
         for k, v in (("d_supervised", sup), ("d_unsupervised", unsup), ("g_loss", g_loss)):
             hist[k][step - 1] = v.detach()
         if step % eval_every == 0 or step == steps:
-            raise_if_not_finite("semi-supervised", steps,
+            raise_if_not_finite(steps,
                                 [hist["d_supervised"][:step], hist["d_unsupervised"][:step],
-                                 hist["g_loss"][:step], hist["g_loss"][:step]])
+                                 hist["g_loss"][:step], hist["g_loss"][:step]], ["semi-supervised"])
             history["eval_step"].append(step)
             history["test_accuracy"].append(_accuracy(D, x_test, y_test))
             bar.update(step - bar.n)
@@ -359,8 +359,9 @@ def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weigh
         for k, v in (("d_loss", d_loss), ("g_loss", g_loss), ("info_loss", info)):
             hist[k][step - 1] = v.detach()
         if step % eval_every == 0 or step == steps:
-            raise_if_not_finite("infogan", steps, [hist["d_loss"][:step], hist["info_loss"][:step],
-                                                   hist["g_loss"][:step], hist["g_loss"][:step]])
+            raise_if_not_finite(steps, [hist["d_loss"][:step], hist["info_loss"][:step],
+                                                   hist["g_loss"][:step], hist["g_loss"][:step]],
+                                ["infogan"])
             evaluate(step)
             bar.update(step - bar.n)
     bar.close()

@@ -1,7 +1,7 @@
 """The loss zoo: every objective × seeds × mixtures under one budget, scored as PacGAN scores.
 
 ``loss_zoo`` trains, for each objective and mixture, one ensemble of ``len(seeds)`` GANs
-(``ganlib.ensemble.train_ensemble``: each member equals a ``train`` run with its seed) and
+(``ganlib.train.train`` with ``seeds``: each member equals a ``train`` run with its seed) and
 summarises the final evaluation of each member — ``modes``, ``hq``, ``rkl`` of
 ``ganlib.metrics.mode_stats`` — as mean and standard deviation over the seeds.
 
@@ -17,14 +17,15 @@ import time
 
 import numpy as np
 
-from .ensemble import train_ensemble
+from .runs import DEFAULTS
+from .train import train
 from .losses import names as _objective_names
 
 DATASETS = ("ring8", "grid25")
 
 # The shared budget: the book's reference networks and optimiser, the same for every objective.
-BUDGET = dict(steps=5000, batch_size=256, betas=(0.5, 0.999), latent_dim=2, hidden=128, depth=2,
-              n_eval=2500)
+BUDGET = {k: DEFAULTS[k] for k in ("steps", "batch_size", "betas", "latent_dim", "hidden", "depth",
+                                   "n_eval")}
 
 # Per-objective settings: the learning rate picked by ``benchmarks/quality.py --search`` (the
 # same grid for every objective, see LR_GRID) and what an objective's paper prescribes
@@ -114,8 +115,8 @@ def loss_zoo(objectives: list[str] | None = None, datasets: tuple[str, ...] = DA
         lr, n_critic = s.pop("lr"), s.pop("n_critic", 1)
         for data in datasets:
             start = time.perf_counter()
-            members = train_ensemble(objective, data, seeds=list(seeds), lr_d=lr, lr_g=lr,
-                                     n_critic=n_critic, device=device, progress=progress,
+            members = train(objective, data, seeds=list(seeds), lr_d=lr, lr_g=lr,
+                            n_critic=n_critic, device=device, progress=progress,
                                      **budget, **s)
             seconds = time.perf_counter() - start
             results.setdefault(objective, {})[data] = _summary(

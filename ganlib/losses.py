@@ -230,6 +230,16 @@ def gradient_penalty(
     return ((norms - 1.0) ** 2).mean()
 
 
+def stacked_gradient_penalty(D: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor,
+                             eps: Tensor) -> Tensor:
+    r"""``gradient_penalty`` for E critics at once: ``real``, ``fake`` ``[E, B, d]``, ``eps``
+    ``[E, B, 1]`` (drawn by each member's own generator), ``D`` maps ``[E, B, d] -> [E, B, 1]``;
+    returns the E penalties ``[E]``, member e's ``E_x̂[(‖∇_x̂ D_e(x̂)‖₂ - 1)²]`` (eq. 3)."""
+    x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.norm(2, dim=2) - 1.0) ** 2).mean(dim=1)
+
+
 # --------------------------------------------------------------------------
 # Discriminators that learn more than real-or-fake (Salimans et al. 2016;
 # Chen et al. 2016).  Not GAN objectives of the registry: they need class

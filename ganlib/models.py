@@ -12,7 +12,12 @@ depends on the rest of its batch (WGAN-GP's per-sample penalty needs that).
 
 from __future__ import annotations
 
+import copy
+
+import torch
 from torch import nn
+
+Tensor = torch.Tensor
 
 
 def mlp(sizes: list[int], out_activation: nn.Module | None = None) -> nn.Sequential:
@@ -41,3 +46,47 @@ def generator(latent_dim: int = 2, data_dim: int = 2, hidden: int = 128, depth: 
 def discriminator(data_dim: int = 2, hidden: int = 128, depth: int = 2) -> nn.Sequential:
     """D: data_dim → hidden (× depth) → 1, linear output (a raw score)."""
     return mlp([data_dim] + [hidden] * depth + [1])
+
+
+class StackedMLP(nn.Module):
+    """E MLPs of one architecture as one module: ``x [E, B, n_in] -> [E, B, n_out]``.
+
+    Layer l holds ``weight [E, n_in, n_out]`` and ``bias [E, 1, n_out]``, built from E
+    ``mlp`` modules; the forward pass of every member at once is one ``baddbmm(bias, x,
+    weight)`` per layer, then ReLU (none after the last layer) and the output activation.
+    Member e's output depends only on member e's weights and inputs.
+    """
+
+    def __init__(self, members: list[nn.Sequential]):
+        super().__init__()
+        linears = [[m for m in member if isinstance(m, nn.Linear)] for member in members]
+        self.weights = nn.ParameterList(
+            nn.Parameter(torch.stack([lin[i].weight.detach().T for lin in linears]).contiguous())
+            for i in range(len(linears[0])))
+        self.biases = nn.ParameterList(
+            nn.Parameter(torch.stack([lin[i].bias.detach()[None] for lin in linears]).contiguous())
+            for i in range(len(linears[0])))
+        last = members[0][-1]
+        self.out_activation = None if isinstance(last, nn.Linear) else last
+
+    def forward(self, x: Tensor, members: Tensor | None = None) -> Tensor:
+        """All members, or only the stack's ``members`` (an index tensor; x is then
+        ``[len(members), B, n_in]``)."""
+        n = len(self.weights)
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            if members is not None:
+                w, b = w[members], b[members]
+            x = torch.baddbmm(b, x, w)
+            if i < n - 1:
+                x = x.relu_()   # in place: baddbmm's backward does not need its output
+        return x if self.out_activation is None else self.out_activation(x)
+
+    def member(self, e: int, template: nn.Sequential) -> nn.Sequential:
+        """Member e's weights copied into a fresh module shaped like ``template``."""
+        module = copy.deepcopy(template)
+        linears = [m for m in module if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            for lin, w, b in zip(linears, self.weights, self.biases):
+                lin.weight.copy_(w[e].T)
+                lin.bias.copy_(b[e, 0])
+        return module

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from ganlib import data, losses
+from ganlib.runs import CHECKPOINT_FORMAT
 from ganlib.train import load_checkpoint, pick_device, train
 
 
@@ -134,9 +135,9 @@ def test_checkpoints_load_with_weights_only_and_refuse_code(tmp_path):
           checkpoint=ckpt)
     # a plain weights_only load works: tensors, numbers, strings, lists, dicts only
     state = torch.load(ckpt, weights_only=True)
-    assert state["step"] == 10 and state["config"]["objective"] == "bgan"
+    assert state["step"] == 10 and state["configs"][0]["objective"] == "bgan"
     evil = tmp_path / "evil.pt"
-    torch.save({"format": "ganlib-checkpoint-1", "payload": np.float64(1.0).__class__}, evil)
+    torch.save({"format": CHECKPOINT_FORMAT, "payload": np.float64(1.0).__class__}, evil)
     with pytest.raises(ValueError, match="weights_only=True refused it"):
         train("bgan", "ring8", steps=10, batch_size=8, n_eval=10, progress=False, resume=evil)
     with pytest.raises(FileNotFoundError, match="no checkpoint at"):
