@@ -7,7 +7,7 @@
 The reference toy GAN: G 2→128→128→2, D 2→128→128→1 (ReLU), batch 256, Adam; one step is
 one D update and one G update.  The *naive loop* is written plainly, as the public reference
 scripts write it (nn.Sequential, BCEWithLogits, a fresh batch per step).  The ensemble trains
-E independent GANs at once (``ganlib.ensemble.train_ensemble``) and is measured in
+E independent GANs at once (``ganlib.train.train`` with ``seeds``) and is measured in
 *member-steps* per second.  Every ratio is against the naive loop measured in the same
 process, on the same device, in bursts interleaved with the ensemble's.  The roofline is the fp32 matmul rate measured here times the
 FLOPs of one member-step (counted below).
@@ -23,7 +23,8 @@ import time
 import torch
 from torch import nn
 
-from ganlib import data, ensemble
+from ganlib import data
+from ganlib.train import train
 
 BATCH, WIDTH = 256, 128
 
@@ -95,13 +96,13 @@ def naive_loop(steps: int, device: torch.device) -> float:
 
 
 def ensemble_rate(E: int, steps: int, device: torch.device) -> float:
-    """Member-steps per second of ``train_ensemble`` with E members (evaluation excluded)."""
+    """Member-steps per second of ``train`` with a stack of E members (evaluation excluded)."""
     settings = dict(seeds=list(range(E)), batch_size=BATCH, hidden=WIDTH, device=device,
                     n_eval=64, progress=False)
-    ensemble.train_ensemble("nonsaturating", "ring8", steps=5, eval_every=5, **settings)  # warm-up
-    run = ensemble.train_ensemble("nonsaturating", "ring8", steps=steps, eval_every=steps, **settings)[0]
+    train("nonsaturating", "ring8", steps=5, eval_every=5, **settings)  # warm-up
+    run = train("nonsaturating", "ring8", steps=steps, eval_every=steps, **settings)[0]
     sync(device)
-    return E * steps / (run.seconds - run.config["eval_seconds"])
+    return E * steps / (run.seconds - run.eval_seconds)
 
 
 def measure(device: torch.device, sizes: list[int], budget: float, rounds: int) -> dict:

@@ -55,6 +55,21 @@ def tuned(objective: str, lr: float | None = None, **objective_params) -> dict:
     return dict(objective=objective, lr_d=rate, lr_g=rate, **settings, **objective_params)
 
 
+def side_by_side(members: dict[str, dict], datasets: tuple[str, ...] = DATASETS,
+                 **settings) -> dict[str, dict[str, object]]:
+    """Train every labelled member on every mixture in one ``train`` call (stacked wherever
+    the members' settings allow); returns ``{mixture: {label: Run}}``, as the chapters'
+    figures take it.  ``members`` maps a label to a member dict (``objective``, its
+    parameters, ``seed``, ``lr_d``, …; ``tuned(name)`` gives one), ``settings`` are ``train``'s
+    arguments shared by all, e.g. ``side_by_side({"LSGAN": tuned("lsgan")}, steps=2000)``."""
+    keys = [(data, label) for data in datasets for label in members]
+    runs = train(members=[{**members[label], "data": data} for data, label in keys], **settings)
+    out: dict[str, dict] = {data: {} for data in datasets}
+    for (data, label), run in zip(keys, runs):
+        out[data][label] = run
+    return out
+
+
 # PacGAN's Table 1 (Lin et al. 2018): means over 10 runs.
 PACGAN_TABLE1 = {
     "GAN": {"ring8": dict(modes=6.3, hq=0.982, rkl=0.45), "grid25": dict(modes=17.3, hq=0.948, rkl=0.70)},

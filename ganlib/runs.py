@@ -67,6 +67,7 @@ class Run:
     history: dict = field(default_factory=dict)
     seconds: float = 0.0
     G_ema: nn.Module | None = None
+    eval_seconds: float = 0.0       # of ``seconds``, the time spent evaluating (the whole stack)
 
     @property
     def final_stats(self) -> dict:

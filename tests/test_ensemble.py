@@ -53,9 +53,11 @@ def test_a_member_equals_its_run_alone_whoever_else_is_in_its_stack(objective, f
     gaps = [(p - q).abs().max().item() for p, q in zip(d_member, d_alone)]
     assert max(gaps[:-1]) < 1e-10, (objective, gaps)
     # D's output bias: Softmax GAN's losses are unchanged by D + c, so its gradient is 0 in
-    # exact arithmetic and rounding noise in floats, which Adam scales up to steps of
-    # ~lr·1e-17/1e-8 (see the next test); every other objective pins it to 1e-10 too.
-    assert gaps[-1] < (1e-9 if objective == "softmax" else 1e-10), (objective, gaps)
+    # exact arithmetic and float64 rounding noise δ in the stack (see the next test); Adam
+    # turns it into steps of lr·δ/ε (ε = 1e-8), a random walk bounded by steps·lr·δ/ε = 2e-7
+    # for δ = 1e-14.  The bias does not change the losses; every other objective pins it to 1e-10.
+    bound = SETTINGS["steps"] * SETTINGS["lr_d"] * 1e-14 / 1e-8 if objective == "softmax" else 1e-10
+    assert gaps[-1] < bound, (objective, gaps)
     assert abs(member.history["g_loss"] - alone.history["g_loss"]).max() < 1e-10
     assert [s["modes"] for s in member.history["mode_stats"]] == \
         [s["modes"] for s in alone.history["mode_stats"]]
