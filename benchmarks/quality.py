@@ -97,6 +97,7 @@ def main(argv=None) -> int:
             old["best"].update(out["best"])
         else:
             old["settings"]["objectives"].update(out["settings"]["objectives"])
+            old["fingerprint"].update(out["fingerprint"])
         old["seconds"] = old.get("seconds", 0) + out["seconds"]
         out = {**out, **{k: old[k] for k in old if k not in ("torch", "device", "threads")}}
     if path is not None:

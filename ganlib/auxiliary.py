@@ -31,7 +31,7 @@ from . import metrics as _metrics
 from . import models as _models
 from .data import Mixture, digits
 from .data import mixture as _mixture
-from .runs import check_settings, pick_device, raise_if_not_finite
+from .runs import Run, check_settings, pick_device, raise_if_not_finite
 
 Tensor = torch.Tensor
 
@@ -257,18 +257,11 @@ class InfoDiscriminator(nn.Module):
 
 
 @dataclass
-class InfoRun:
-    """What ``train_infogan`` returns: G takes ``[z, one_hot(c)]``; ``D(x)`` returns
-    ``(logit, code logits)``.  ``history`` has the losses per step and, at each evaluation,
-    ``mode_stats`` and ``code_accuracy`` (``metrics.code_agreement`` of the drawn code
-    against the nearest mode of each sample)."""
-
-    G: nn.Module
-    D: InfoDiscriminator
-    data: Mixture
-    config: dict
-    history: dict = field(default_factory=dict)
-    seconds: float = 0.0
+class InfoRun(Run):
+    """What ``train_infogan`` returns (a ``ganlib.runs.Run``): G takes ``[z, one_hot(c)]``;
+    ``D(x)`` returns ``(logit, code logits)``; ``objective`` is ``"infogan"``.  ``history`` has
+    the losses per step and, at each evaluation, ``mode_stats`` and ``code_accuracy``
+    (``metrics.code_agreement`` of the drawn code against the nearest mode of each sample)."""
 
     def generate(self, codes: Tensor, generator: torch.Generator | None = None) -> Tensor:
         """Samples for the given codes ``[N]`` (fresh noise z for each)."""
@@ -370,4 +363,5 @@ def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weigh
     config = dict(data=mix.name, n_codes=n_codes, info_weight=info_weight, steps=steps,
                   batch_size=batch_size, lr_d=lr_d, lr_g=lr_g, latent_dim=latent_dim, hidden=hidden,
                   depth=depth, seed=seed, device=str(dev), n_eval=n_eval, eval_every=eval_every)
-    return InfoRun(G, D, mix, config, history, seconds)
+    return InfoRun(G=G, D=D, objective="infogan", data=mix, config=config, history=history,
+                   seconds=seconds)

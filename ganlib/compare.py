@@ -97,6 +97,33 @@ def _summary(stats: list[dict], seeds: list[int], seconds: float) -> dict:
     }
 
 
+def _member(objective: str, settings: dict) -> dict:
+    """``train``'s member dict for ``objective`` under ``settings`` (``lr`` for both players)."""
+    s = dict(settings[objective])
+    lr = s.pop("lr")
+    return dict(objective=objective, lr_d=lr, lr_g=lr, **s)
+
+
+FINGERPRINT_STEPS = 50
+
+
+def fingerprint(objectives: list[str] | None = None, settings: dict | None = None,
+                device=None, **budget) -> dict:
+    """The first ``FINGERPRINT_STEPS`` steps of every objective's seed-0 ring8 zoo run (a
+    prefix of the run ``loss_zoo`` trains: the draws of a step do not depend on the total):
+    ``{objective: [last d_loss, last g_loss, sum of G's weights]}``.  ``loss_zoo`` stores it
+    with its result; ``tests/test_compare.py`` recomputes it, so a committed comparison fails
+    its test as soon as the code that trains it no longer gives the same runs."""
+    objectives = list(objectives or _objective_names())
+    settings = {**SETTINGS, **(settings or {})}
+    budget = {**BUDGET, **budget, "steps": FINGERPRINT_STEPS, "n_eval": 16, "eval_every": None}
+    runs = train(members=[{**_member(o, settings), "data": "ring8", "seed": 0} for o in objectives],
+                 device=device, progress=False, **budget)
+    return {o: [float(r.history["d_loss"][-1]), float(r.history["g_loss"][-1]),
+                float(sum(p.double().sum() for p in r.G.parameters()))]
+            for o, r in zip(objectives, runs)}
+
+
 def loss_zoo(objectives: list[str] | None = None, datasets: tuple[str, ...] = DATASETS, *,
              seeds: list[int] = (0, 1, 2, 3, 4), settings: dict | None = None,
              device=None, progress: bool = True, keep_runs: bool = False, **budget) -> dict:
@@ -104,11 +131,13 @@ def loss_zoo(objectives: list[str] | None = None, datasets: tuple[str, ...] = DA
 
     ``objectives`` defaults to ``losses.names()``; ``settings`` maps an objective to its
     ``lr`` (both players), ``n_critic`` and objective parameters (default: ``SETTINGS``);
-    ``budget`` overrides ``BUDGET`` (``steps``, ``batch_size``, …).  Returns
+    ``budget`` overrides ``BUDGET`` (``steps``, ``batch_size``, …).  Every cell trains in one
+    ``train`` call (stacked as far as the objectives' settings allow).  Returns
     ``{"settings": …, "results": {objective: {mixture: summary}}}`` where a summary holds
     ``modes_mean``, ``modes_std``, ``hq_mean``, ``hq_std``, ``rkl_mean``, ``rkl_std`` (the
     standard deviation over the seeds, ddof = 0), ``no_hq_seeds``, ``seeds``, ``per_seed`` and
-    ``seconds``; with ``keep_runs`` also
+    ``seconds`` (of the stack the cell trained in), and ``fingerprint`` (see ``fingerprint``);
+    with ``keep_runs`` also
     ``"runs": {objective: {mixture: [Run, …]}}``.
     """
     objectives = list(objectives or _objective_names())
@@ -123,25 +152,23 @@ def loss_zoo(objectives: list[str] | None = None, datasets: tuple[str, ...] = DA
         raise ValueError(f"loss_zoo: unknown budget setting(s) {bad}; valid: {sorted(BUDGET)}, eval_every")
     settings = {**SETTINGS, **(settings or {})}
     budget = {**BUDGET, **budget}
-    results: dict = {}
-    runs: dict = {}
-    for objective in objectives:
-        s = dict(settings[objective])
-        lr, n_critic = s.pop("lr"), s.pop("n_critic", 1)
-        for data in datasets:
-            start = time.perf_counter()
-            members = train(objective, data, seeds=list(seeds), lr_d=lr, lr_g=lr,
-                            n_critic=n_critic, device=device, progress=progress,
-                                     **budget, **s)
-            seconds = time.perf_counter() - start
-            results.setdefault(objective, {})[data] = _summary(
-                [m.final_stats for m in members], list(seeds), seconds)
-            if keep_runs:
-                runs.setdefault(objective, {})[data] = members
+    # One train call for the whole zoo: members with equal optimiser settings share a stack.
+    keys = [(objective, data, seed) for objective in objectives for data in datasets for seed in seeds]
+    trained = train(members=[{**_member(objective, settings), "data": data, "seed": seed}
+                             for objective, data, seed in keys],
+                    device=device, progress=progress, **budget)
+    by_cell: dict = {}
+    for (objective, data, _), run in zip(keys, trained):
+        by_cell.setdefault(objective, {}).setdefault(data, []).append(run)
+    results = {o: {d: _summary([r.final_stats for r in members], list(seeds), members[0].seconds)
+                   for d, members in by_data.items()} for o, by_data in by_cell.items()}
+    runs = by_cell
     out = {"settings": {"budget": {k: list(v) if isinstance(v, tuple) else v for k, v in budget.items()},
                         "objectives": {o: settings[o] for o in objectives},
                         "seeds": list(seeds), "datasets": list(datasets)},
-           "results": results}
+           "results": results,
+           "fingerprint": fingerprint(objectives, settings, device, **{
+               k: v for k, v in budget.items() if k not in ("steps", "n_eval", "eval_every")})}
     if keep_runs:
         out["runs"] = runs
     return out

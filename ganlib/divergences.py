@@ -41,7 +41,7 @@ import torch
 import torch.nn.functional as F
 
 from ganlib import symbolic
-from ganlib.losses import softplus
+from ganlib.stable import softplus
 
 Tensor = torch.Tensor
 

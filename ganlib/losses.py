@@ -35,18 +35,10 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from .divergences import fgan
+from .stable import softplus
+
 Tensor = torch.Tensor
-
-
-def softplus(v: Tensor) -> Tensor:
-    """softplus(v) = log(1 + e^v), accurate to float64 precision everywhere.
-
-    torch's default switches to the identity above v = 20, an absolute error of
-    e^-20 ≈ 2e-9 — invisible in float32, a real error in float64.  Above 40 the
-    error is e^-40 ≈ 4e-18, below float64's resolution of 40, and e^40 is still
-    finite in float32.
-    """
-    return F.softplus(v, beta=1.0, threshold=40.0)
 
 
 def as_batch(out: Tensor, name: str = "discriminator output") -> Tensor:
@@ -240,6 +232,30 @@ def stacked_gradient_penalty(D: Callable[[Tensor], Tensor], real: Tensor, fake: 
     return ((grad.norm(2, dim=2) - 1.0) ** 2).mean(dim=1)
 
 
+def best_logits(p: Tensor, q: Tensor, iters: int = 200) -> Tensor:
+    r"""The discriminator's best logits on a discrete support, found numerically: the ``v``
+    that maximises V(D) = Σ_x p(x) log σ(v(x)) + q(x) log σ(−v(x)) (Goodfellow et al. 2014,
+    eq. 1 with D = σ(v)), by L-BFGS from v = 0 in the stable form −softplus(∓v).
+
+    Proposition 1 says the maximiser is D* = p/(p+q), i.e. v* = log p − log q; chapters 1
+    and 4 check that this search finds it (``torch.sigmoid(v)`` is D, ``torch.exp(v)`` is
+    BGAN's importance weight D/(1−D))."""
+    if p.shape != q.shape or p.dim() != 1:
+        raise ValueError(f"best_logits: p and q must be 1-D of one shape, got {list(p.shape)} "
+                         f"and {list(q.shape)}")
+    v = torch.zeros_like(p, requires_grad=True)
+    opt = torch.optim.LBFGS([v], max_iter=iters, tolerance_grad=1e-14, tolerance_change=1e-16)
+
+    def minus_value() -> Tensor:
+        opt.zero_grad()
+        loss = (p * softplus(-v) + q * softplus(v)).sum()
+        loss.backward()
+        return loss
+
+    opt.step(minus_value)
+    return v.detach()
+
+
 # --------------------------------------------------------------------------
 # Discriminators that learn more than real-or-fake (Salimans et al. 2016;
 # Chen et al. 2016).  Not GAN objectives of the registry: they need class
@@ -396,7 +412,6 @@ def _hinge() -> Objective:
 
 def _fgan(divergence: str = "js", generator: str = "alternative",
           alpha: float | None = None) -> Objective:
-    from ganlib.divergences import fgan
     if generator not in ("alternative", "saturating"):
         raise ValueError(f"fgan: generator must be 'alternative' or 'saturating', got {generator!r}")
     fd = fgan(divergence) if alpha is None else fgan(divergence, alpha=alpha)

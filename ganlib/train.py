@@ -60,7 +60,7 @@ from .runs import (CHECKPOINT_FORMAT, DEFAULTS, Run, check_positive_int, check_r
                    check_settings, load_checkpoint, pick_device, raise_if_not_finite,
                    save_checkpoint)
 
-__all__ = ["train", "Run", "pick_device", "load_checkpoint", "DEFAULTS", "CHUNK"]
+__all__ = ["train", "critic_step", "Run", "pick_device", "load_checkpoint", "DEFAULTS", "CHUNK"]
 
 Tensor = torch.Tensor
 
@@ -199,6 +199,26 @@ def train(
             runs[i] = run
     bar.close()
     return runs[0] if single else runs
+
+
+def critic_step(D: nn.Module, opt: torch.optim.Optimizer, objective: _losses.Objective,
+                real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """One discriminator (critic) update of a single network, as ``train`` makes it for each
+    member: the objective's D loss on ``D(real)``, ``D(fake)``, plus ``gp_weight ·
+    gradient_penalty`` for WGAN-GP; one optimiser step; then, for WGAN, every weight clipped
+    to [−clip, clip].  Returns the loss (detached).  For chapters that train a critic alone."""
+    loss = objective.d_loss(D(real), D(fake.detach()))
+    if objective.gp_weight:
+        loss = loss + objective.gp_weight * _losses.gradient_penalty(D, real, fake,
+                                                                     generator=generator)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    if objective.clip:
+        with torch.no_grad():
+            for p in D.parameters():
+                p.clamp_(-objective.clip, objective.clip)
+    return loss.detach()
 
 
 def _member_spec(m: dict, dev: torch.device) -> dict:

@@ -61,6 +61,20 @@ def test_the_committed_comparison_covers_every_objective_with_five_seeds():
             check_cell(cell, {"ring8": 8, "grid25": 25}[data], cell["seeds"])
 
 
+def test_the_committed_comparison_was_made_by_the_code_here():
+    """quality.json holds a 50-step prefix of each objective's seed-0 ring8 run; the same call
+    today must give the same numbers (float32 on another CPU may round differently: 1e-4)."""
+    result = json.loads((RESULTS / "quality.json").read_text())
+    budget = {k: tuple(v) if isinstance(v, list) else v for k, v in result["settings"]["budget"].items()
+              if k not in ("steps", "n_eval", "eval_every")}
+    again = compare.fingerprint(list(result["fingerprint"]), result["settings"]["objectives"],
+                                device="cpu", **budget)
+    assert set(again) == set(losses.names())
+    for objective, numbers in result["fingerprint"].items():
+        assert numbers == pytest.approx(again[objective], rel=1e-4, abs=1e-5), \
+            f"{objective}: benchmarks/results/quality.json is stale: rerun benchmarks/quality.py"
+
+
 def test_the_settings_hold_the_searchs_choices():
     search = json.loads((RESULTS / "quality_search.json").read_text())
     assert set(search["best"]) == set(losses.names())

@@ -179,3 +179,15 @@ def test_losses_and_gradients_finite_at_extreme_logits(name):
             grads = torch.autograd.grad(loss, (real, fake), allow_unused=True)
             assert torch.isfinite(loss)
             assert all(g is None or torch.isfinite(g).all() for g in grads)
+
+
+def test_best_logits_find_the_optimal_discriminator_on_random_supports():
+    g = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        p = torch.rand(7, generator=g, dtype=torch.float64) + 0.05
+        q = torch.rand(7, generator=g, dtype=torch.float64) + 0.05
+        p, q = p / p.sum(), q / q.sum()
+        v = losses.best_logits(p, q)
+        assert torch.allclose(v, p.log() - q.log(), atol=1e-6)       # v* = log p - log q
+    with pytest.raises(ValueError, match="1-D of one shape"):
+        losses.best_logits(torch.ones(3), torch.ones(4))

@@ -157,3 +157,29 @@ def test_resuming_with_other_settings_names_what_differs(tmp_path):
         train("bgan", "ring8", steps=20, resume=ckpt, **{**kw, "eval_every": None})
     with pytest.raises(ValueError, match="at step 10, past steps=5"):
         train("bgan", "ring8", steps=5, resume=ckpt, **kw)
+
+
+def test_critic_step_clips_for_wgan_and_penalises_for_wgan_gp():
+    from ganlib import models
+    from ganlib.train import critic_step
+    g = torch.Generator().manual_seed(0)
+    real, fake = torch.randn(64, 2, generator=g), torch.randn(64, 2, generator=g) + 3
+    for name in ("wgan", "wgan-gp", "minimax"):
+        torch.manual_seed(0)
+        D = models.discriminator(hidden=16)
+        obj = losses.get(name)
+        opt = torch.optim.Adam(D.parameters(), lr=1e-2)
+        before = obj.d_loss(D(real), D(fake)).item()
+        for _ in range(50):
+            loss = critic_step(D, opt, obj, real, fake, generator=g)
+        if name == "wgan":
+            assert all(p.abs().max().item() <= obj.clip for p in D.parameters())
+        if name == "minimax":
+            assert loss.item() < before                              # the classifier learns
+        if name == "wgan-gp":                  # the returned loss is W-loss + λ·penalty, same ε
+            state = g.get_state()
+            expected = obj.d_loss(D(real), D(fake)) + 10.0 * losses.gradient_penalty(
+                D, real, fake, generator=torch.Generator().set_state(state))
+            g.set_state(state)
+            assert critic_step(D, opt, obj, real, fake, generator=g).item() == \
+                pytest.approx(expected.item(), rel=1e-6)
