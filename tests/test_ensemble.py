@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ganlib import ensemble, losses, models
-from ganlib.train import CHUNK, STACK_KEYS, train
+from ganlib.train import CHUNK, STACK_KEYS, MemberAdam, train
 
 SETTINGS = dict(steps=200, batch_size=64, hidden=32, eval_every=100, n_eval=500, progress=False,
                 device="cpu", lr_d=1e-3, lr_g=1e-3)
@@ -29,14 +29,15 @@ def float64():
 
 
 def mixed_members(objective: str, seed: int) -> list[dict]:
-    """The member under test (index 2) among three others: other objectives, other seeds, the
-    other mixture, one with a gradient penalty and one with clipping where n_critic allows."""
+    """The member under test (index 2) among three others: other objectives, seeds, learning
+    rates and betas (so the stack steps with MemberAdam while the member alone steps with torch's
+    fused Adam), the other mixture, a gradient penalty and clipping where n_critic allows."""
     k = N_CRITIC.get(objective, 1)
     others = ["wgan-gp", "wgan", "lsgan"] if k == 5 else ["softmax", "bgan", "hinge"]
-    return [dict(objective=others[0], seed=seed + 11, n_critic=k),
-            dict(objective=others[1], seed=seed + 12, data="grid25", n_critic=k),
+    return [dict(objective=others[0], seed=seed + 11, n_critic=k, lr_d=3e-4),
+            dict(objective=others[1], seed=seed + 12, data="grid25", n_critic=k, betas=(0.0, 0.9)),
             dict(objective=objective, seed=seed, n_critic=k),
-            dict(objective=others[2], seed=seed + 13, n_critic=k, g_ema=0.9)]
+            dict(objective=others[2], seed=seed + 13, n_critic=k, g_ema=0.9, lr_g=3e-3)]
 
 
 @pytest.mark.parametrize("objective", losses.names())
@@ -90,13 +91,40 @@ def test_seeds_give_one_stack_in_order_and_members_differ(float64):
 
 def test_members_that_cannot_share_a_stack_are_grouped_by_their_settings():
     members = [dict(objective="minimax", seed=0), dict(objective="wgan-gp", n_critic=5),
-               dict(objective="hinge", seed=1), dict(objective="wgan", n_critic=5),
-               dict(objective="lsgan", lr_d=3e-4)]
+               dict(objective="hinge", seed=1), dict(objective="wgan", n_critic=5, lr_d=5e-5),
+               dict(objective="lsgan", batch_size=16), dict(objective="bgan", lr_g=3e-4)]
     runs = train(members=members, data="ring8", steps=3, batch_size=8, n_eval=10, progress=False)
-    assert [r.config["objective"] for r in runs] == ["minimax", "wgan-gp", "hinge", "wgan", "lsgan"]
-    # minimax + hinge share one stack, wgan-gp + wgan another, lsgan (another lr) a third
-    assert [r.config["stack_size"] for r in runs] == [2, 2, 2, 2, 1]
-    assert "lr_d" in STACK_KEYS and "n_critic" in STACK_KEYS and "seed" not in STACK_KEYS
+    assert [r.config["objective"] for r in runs] == ["minimax", "wgan-gp", "hinge", "wgan",
+                                                     "lsgan", "bgan"]
+    # minimax + hinge + bgan (another lr_g) share a stack, wgan-gp + wgan (another lr_d)
+    # another; lsgan, with another batch size, a third
+    assert [r.config["stack_size"] for r in runs] == [3, 2, 3, 2, 1, 3]
+    assert [r.config["lr_d"] for r in runs][3] == 5e-5 and runs[5].config["lr_g"] == 3e-4
+    assert "n_critic" in STACK_KEYS and "seed" not in STACK_KEYS and "lr_d" not in STACK_KEYS
+
+
+@pytest.mark.parametrize("uniform", [True, False])
+def test_member_adam_is_torch_adam_member_by_member(uniform, float64):
+    """MemberAdam with per-member rates and betas gives, for each member, torch's Adam step."""
+    E, g = 3, torch.Generator().manual_seed(0)
+    lr = torch.tensor([1e-3, 1e-3, 1e-3] if uniform else [1e-3, 3e-4, 1e-2])
+    betas = torch.tensor([[0.5, 0.999]] * 3 if uniform else [[0.5, 0.999], [0.0, 0.9], [0.8, 0.99]])
+    w = torch.randn(E, 4, 5, generator=g, requires_grad=True)
+    ref = [w[e].detach().clone().requires_grad_(True) for e in range(E)]
+    opt = MemberAdam([w], lr, betas)
+    refs = [torch.optim.Adam([ref[e]], lr=lr[e].item(), betas=tuple(betas[e].tolist()))
+            for e in range(E)]
+    for _ in range(20):
+        target = torch.randn(E, 4, 5, generator=g)
+        opt.zero_grad()
+        ((w - target) ** 4).sum().backward()
+        opt.step()
+        for e in range(E):
+            refs[e].zero_grad()
+            ((ref[e] - target[e]) ** 4).sum().backward()
+            refs[e].step()
+    for e in range(E):
+        assert torch.allclose(w[e], ref[e], rtol=0, atol=1e-13)
 
 
 def test_the_averaged_generator_is_the_exponential_average_of_the_weights(float64):
