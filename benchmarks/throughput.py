@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ganlib import data
+from ganlib import train as _train
 from ganlib.train import train
 
 BATCH, WIDTH = 256, 128
@@ -95,14 +96,44 @@ def naive_loop(steps: int, device: torch.device) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def ensemble_rate(E: int, steps: int, device: torch.device) -> float:
-    """Member-steps per second of ``train`` with a stack of E members (evaluation excluded)."""
-    settings = dict(seeds=list(range(E)), batch_size=BATCH, hidden=WIDTH, device=device,
-                    n_eval=64, progress=False)
-    train("nonsaturating", "ring8", steps=5, eval_every=5, **settings)  # warm-up
-    run = train("nonsaturating", "ring8", steps=steps, eval_every=steps, **settings)[0]
+MIXED = ["minimax", "nonsaturating", "lsgan", "bgan", "softmax", "hinge", "fgan"]   # n_critic = 1
+
+
+def ensemble_rate(E: int, steps: int, device: torch.device, mixed: bool = False,
+                  chunk: int | None = None) -> float:
+    """Member-steps per second of ``train`` with a stack of E members (evaluation excluded):
+    E non-saturating GANs, or (``mixed``) the one-critic-step objectives in turn with their
+    own learning rates; ``chunk`` overrides ``train.CHUNK`` (1: every member's random draws
+    made step by step)."""
+    members = [dict(objective=MIXED[e % len(MIXED)] if mixed else "nonsaturating", seed=e,
+                    lr_d=1e-4 * (1 + e % 3) if mixed else 1e-4) for e in range(E)]
+    settings = dict(members=members, batch_size=BATCH, hidden=WIDTH, device=device, n_eval=64,
+                    progress=False, data="ring8")
+    old = _train.CHUNK
+    _train.CHUNK = chunk or old
+    try:
+        train(steps=5, eval_every=5, **settings)  # warm-up
+        run = train(steps=steps, eval_every=steps, **settings)[0]
+    finally:
+        _train.CHUNK = old
     sync(device)
     return E * steps / (run.seconds - run.eval_seconds)
+
+
+def variants(device: torch.device, E: int, steps: int, rounds: int) -> list[dict]:
+    """At one stack size: a mixed stack (7 objectives, 3 learning rates: MemberAdam) and the
+    same stack drawing its random numbers step by step, each beside the plain stack, interleaved."""
+    out = []
+    for name, kw in (("7 objectives, 3 learning rates", dict(mixed=True)),
+                     ("random draws step by step (CHUNK = 1)", dict(chunk=1))):
+        plain, other = [], []
+        for _ in range(rounds):
+            plain.append(ensemble_rate(E, steps, device))
+            other.append(ensemble_rate(E, steps, device, **kw))
+        a, b = statistics.median(plain), statistics.median(other)
+        out.append({"variant": name, "E": E, "member_steps_per_s": b, "plain_member_steps_per_s": a,
+                    "ratio_to_plain": b / a})
+    return out
 
 
 def measure(device: torch.device, sizes: list[int], budget: float, rounds: int) -> dict:
@@ -125,7 +156,8 @@ def measure(device: torch.device, sizes: list[int], budget: float, rounds: int) 
         rows.append({"E": E, "steps": steps, "member_steps_per_s": rate, "ratio": rate / base,
                      "naive_steps_per_s": base, "roofline_fraction": rate / roofline})
     best = max(rows, key=lambda r: r["ratio"])
-    return {"device": str(device), "threads": torch.get_num_threads(), "rounds": rounds,
+    steps16 = max(5, int(budget * 250 / 16 ** 0.9))
+    return {"variants": variants(device, 16, steps16, rounds), "device": str(device), "threads": torch.get_num_threads(), "rounds": rounds,
             "matmul_gflops": gflops, "member_step_mflop": flops / 1e6,
             "roofline_member_steps_per_s": roofline,
             "naive_steps_per_s": statistics.median(all_naive),
@@ -156,6 +188,9 @@ def main() -> None:
             print(f"  ensemble E = {row['E']:<4d}  {row['member_steps_per_s']:8,.0f} member-steps/s  "
                   f"{row['ratio']:5.2f}×   {100 * row['roofline_fraction']:4.0f} % of roofline   "
                   f"(naive beside it: {row['naive_steps_per_s']:,.0f})")
+        for v in r["variants"]:
+            print(f"  E = {v['E']}, {v['variant']}: {v['member_steps_per_s']:,.0f} member-steps/s, "
+                  f"{v['ratio_to_plain']:.2f}× the plain stack beside it")
     if args.json:
         first = results[0]
         print(json.dumps({**{k: first[k] for k in ("device", "naive_steps_per_s",

@@ -38,6 +38,9 @@ def test_measure_reports_every_size_against_the_naive_loop_beside_it():
                    - row["member_steps_per_s"] / r["roofline_member_steps_per_s"]) < 1e-9
     best = max(r["ensemble"], key=lambda row: row["ratio"])
     assert (r["best_E"], r["best_ratio"]) == (best["E"], best["ratio"])
+    assert [v["variant"][:12] for v in r["variants"]] == ["7 objectives", "random draws"]
+    for v in r["variants"]:
+        assert abs(v["ratio_to_plain"] - v["member_steps_per_s"] / v["plain_member_steps_per_s"]) < 1e-9
     json.dumps(r, allow_nan=False)
 
 
@@ -65,3 +68,4 @@ def test_each_committed_result_has_the_issue_schema_and_is_consistent(path):
         flops = device["member_step_mflop"] * 1e6
         assert abs(device["roofline_member_steps_per_s"] - device["matmul_gflops"] * 1e9 / flops) < 1e-6
         assert device["rounds"] >= 3                     # interleaved bursts, not one of each
+        assert {v["E"] for v in device["variants"]} == {16}
