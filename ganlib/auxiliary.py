@@ -31,7 +31,7 @@ from . import metrics as _metrics
 from . import models as _models
 from .data import Mixture, digits
 from .data import mixture as _mixture
-from .runs import Run, check_settings, pick_device, raise_if_not_finite
+from .runs import DEFAULTS, Run, check_settings, pick_device, raise_if_not_finite
 
 Tensor = torch.Tensor
 
@@ -142,7 +142,7 @@ def train_classifier(labels_per_class: int = 10, *, seed: int = 0, steps: int = 
         net = classifier_network(hidden, noise).to(dev)
     rng = torch.Generator(device=dev).manual_seed(seed)
     _use_rng(net, rng)
-    opt = torch.optim.Adam(net.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt = torch.optim.Adam(net.parameters(), lr=lr, betas=DEFAULTS["betas"])
     history: dict = {"eval_step": [0], "test_accuracy": [_accuracy(net, x_test, y_test)]}
     losses = torch.empty(steps, device=dev)
     start = time.perf_counter()
@@ -189,8 +189,8 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, steps: i
     features = D[:-1]
     rng = torch.Generator(device=dev).manual_seed(seed)
     _use_rng(D, rng)
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999))
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=DEFAULTS["betas"])
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=DEFAULTS["betas"])
 
     def batch(x: Tensor, y: Tensor | None = None):
         idx = torch.randint(len(x), (batch_size,), generator=rng, device=dev)
@@ -272,10 +272,12 @@ class InfoRun(Run):
 
 
 def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weight: float = 1.0,
-                  steps: int = 5000, batch_size: int = 256, lr_d: float = 1e-4, lr_g: float = 1e-4,
-                  latent_dim: int = 2, hidden: int = 128, depth: int = 2, seed: int = 0,
+                  steps: int = DEFAULTS["steps"], batch_size: int = DEFAULTS["batch_size"],
+                  lr_d: float = DEFAULTS["lr_d"], lr_g: float = DEFAULTS["lr_g"],
+                  latent_dim: int = DEFAULTS["latent_dim"], hidden: int = DEFAULTS["hidden"],
+                  depth: int = DEFAULTS["depth"], seed: int = 0,
                   device: str | torch.device | None = None, eval_every: int | None = None,
-                  n_eval: int = 2500, progress: bool = True) -> InfoRun:
+                  n_eval: int = DEFAULTS["n_eval"], progress: bool = True) -> InfoRun:
     """InfoGAN on a mixture: G(z, c) with c uniform over ``n_codes`` categories.
 
     Each step: D and Q minimise ``minimax_d`` + ``info_weight`` · ``infogan_q_loss`` on a
@@ -297,8 +299,8 @@ def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weigh
         G = _models.generator(latent_dim + n_codes, 2, hidden, depth).to(dev)
         D = InfoDiscriminator(2, hidden, depth, n_codes).to(dev)
     rng = torch.Generator(device=dev).manual_seed(seed)
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999))
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=DEFAULTS["betas"])
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=DEFAULTS["betas"])
 
     def generate(n: int) -> tuple[Tensor, Tensor]:
         c = torch.randint(n_codes, (n,), generator=rng, device=dev)

@@ -390,6 +390,7 @@ def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_
         torch.tensor([c or float("inf") for c in clip], device=dev).view(E, 1, 1)
     gp = [e for e, s in enumerate(specs) if s["objective"].gp_weight]
     gp_idx = None if len(gp) in (0, E) else torch.tensor(gp, device=dev)
+    gp_all = torch.tensor(gp, device=dev, dtype=torch.long)
     gp_w = torch.tensor([specs[e]["objective"].gp_weight for e in gp], device=dev)
 
     z_eval = torch.stack([torch.randn(n_eval, latent, generator=r, device=dev) for r in rngs])
@@ -498,12 +499,11 @@ def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_
             d_losses = _member_losses(groups_d, real_out, fake_out, inverse)
             d_total = d_losses.sum()
             if gp:                                # + λ·E[(‖∇D(x̂)‖ - 1)²] for WGAN-GP members
-                sub = (lambda t: t) if gp_idx is None else (lambda t: t[gp_idx])
+                x_gp, fake_gp = (x, fake) if gp_idx is None else (x[gp_idx], fake[gp_idx])
                 penalty = gp_w * _losses.stacked_gradient_penalty(
-                    lambda v: D(v, gp_idx), sub(x), sub(fake), buffers["eps"][c, k])
+                    lambda v: D(v, gp_idx), x_gp, fake_gp, buffers["eps"][c, k])
                 d_total = d_total + penalty.sum()
-                d_losses = d_losses.detach().index_add(0, torch.tensor(gp, device=dev),
-                                                       penalty.detach())
+                d_losses = d_losses.detach().index_add(0, gp_all, penalty.detach())
             opt_d.zero_grad(set_to_none=True)
             d_total.backward()
             d_grad_norm = _member_norms(d_params)
