@@ -120,7 +120,7 @@ def fingerprint(objectives: list[str] | None = None, settings: dict | None = Non
     runs = train(members=[{**_member(o, settings), "data": "ring8", "seed": 0} for o in objectives],
                  device=device, progress=False, **budget)
     return {o: [float(r.history["d_loss"][-1]), float(r.history["g_loss"][-1]),
-                float(sum(p.double().sum() for p in r.G.parameters()))]
+                float(sum(p.detach().double().sum() for p in r.G.parameters()))]
             for o, r in zip(objectives, runs)}
 
 
