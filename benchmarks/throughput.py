@@ -99,49 +99,33 @@ def naive_loop(steps: int, device: torch.device) -> float:
 MIXED = ["minimax", "nonsaturating", "lsgan", "bgan", "softmax", "hinge", "fgan"]   # n_critic = 1
 
 
-def _mallopt(mmap_threshold: int, trim_threshold: int, top_pad: int) -> None:
-    import ctypes
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallopt(-3, mmap_threshold)
-    libc.mallopt(-1, trim_threshold)
-    libc.mallopt(-2, top_pad)
-
-
 def ensemble_rate(E: int, steps: int, device: torch.device, mixed: bool = False,
-                  chunk: int | None = None, default_malloc: bool = False) -> float:
+                  chunk: int | None = None) -> float:
     """Member-steps per second of ``train`` with a stack of E members (evaluation excluded):
     E non-saturating GANs, or (``mixed``) the one-critic-step objectives in turn with their
     own learning rates; ``chunk`` overrides ``train.CHUNK`` (1: every member's random draws
-    made step by step); ``default_malloc`` runs with glibc's initial malloc thresholds instead
-    of those ``ganlib.train`` sets (CPU, glibc only)."""
+    made step by step)."""
     members = [dict(objective=MIXED[e % len(MIXED)] if mixed else "nonsaturating", seed=e,
                     lr_d=1e-4 * (1 + e % 3) if mixed else 1e-4) for e in range(E)]
     settings = dict(members=members, batch_size=BATCH, hidden=WIDTH, device=device, n_eval=64,
                     progress=False, data="ring8")
     old = _train.CHUNK
     _train.CHUNK = chunk or old
-    if default_malloc:
-        _mallopt(128 << 10, 128 << 10, 0)      # glibc's initial thresholds: freed blocks go back
     try:
         train(steps=5, eval_every=5, **settings)  # warm-up
         run = train(steps=steps, eval_every=steps, **settings)[0]
     finally:
         _train.CHUNK = old
-        if default_malloc:
-            _mallopt(32 << 20, 256 << 20, 64 << 20)   # what ganlib.train sets
     sync(device)
     return E * steps / (run.seconds - run.eval_seconds)
 
 
 def variants(device: torch.device, E: int, steps: int, rounds: int) -> list[dict]:
     """At one stack size, each beside the plain stack, interleaved: a mixed stack (7 objectives,
-    3 learning rates: MemberAdam), the stack drawing its random numbers step by step, and the
-    stack under glibc's default malloc thresholds."""
+    3 learning rates: MemberAdam) and the stack drawing its random numbers step by step."""
     out = []
     tried = [("7 objectives, 3 learning rates", dict(mixed=True)),
              ("random draws step by step (CHUNK = 1)", dict(chunk=1))]
-    if device.type == "cpu":
-        tried.append(("glibc's default malloc thresholds", dict(default_malloc=True)))
     for name, kw in tried:
         plain, other = [], []
         for _ in range(rounds):

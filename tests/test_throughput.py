@@ -38,7 +38,7 @@ def test_measure_reports_every_size_against_the_naive_loop_beside_it():
                    - row["member_steps_per_s"] / r["roofline_member_steps_per_s"]) < 1e-9
     best = max(r["ensemble"], key=lambda row: row["ratio"])
     assert (r["best_E"], r["best_ratio"]) == (best["E"], best["ratio"])
-    assert [v["variant"][:12] for v in r["variants"]] == ["7 objectives", "random draws", "glibc's defa"]
+    assert [v["variant"][:12] for v in r["variants"]] == ["7 objectives", "random draws"]
     for v in r["variants"]:
         assert abs(v["ratio_to_plain"] - v["member_steps_per_s"] / v["plain_member_steps_per_s"]) < 1e-9
     json.dumps(r, allow_nan=False)
