@@ -43,16 +43,23 @@ SETTINGS: dict[str, dict] = {
     "fgan": dict(lr=1e-3),
 }
 
+def _member(objective: str, settings: dict) -> dict:
+    """``train``'s member dict for ``objective`` under ``settings`` (``lr`` for both players)."""
+    s = dict(settings[objective])
+    lr = s.pop("lr")
+    return dict(objective=objective, lr_d=lr, lr_g=lr, **s)
+
+
 def tuned(objective: str, lr: float | None = None, **objective_params) -> dict:
     """``train``'s keyword arguments for ``objective`` under the zoo's settings: its searched
     learning rate for both players (or ``lr`` when given), its critic steps, and any
     ``objective_params`` (e.g. LSGAN's a, b, c).  ``train(data=..., **tuned("wgan-gp"))``."""
     if objective not in SETTINGS:
         raise ValueError(f"tuned: unknown objective {objective!r}; valid: {', '.join(SETTINGS)}")
-    settings = dict(SETTINGS[objective])
-    searched = settings.pop("lr")
-    rate = searched if lr is None else lr
-    return dict(objective=objective, lr_d=rate, lr_g=rate, **settings, **objective_params)
+    member = _member(objective, SETTINGS)
+    if lr is not None:
+        member.update(lr_d=lr, lr_g=lr)
+    return {**member, **objective_params}
 
 
 def side_by_side(members: dict[str, dict], datasets: tuple[str, ...] = DATASETS,
@@ -95,13 +102,6 @@ def _summary(stats: list[dict], seeds: list[int], seconds: float) -> dict:
                       "rkl": s["rkl"] if math.isfinite(s["rkl"]) else None} for s in stats],
         "seconds": seconds,
     }
-
-
-def _member(objective: str, settings: dict) -> dict:
-    """``train``'s member dict for ``objective`` under ``settings`` (``lr`` for both players)."""
-    s = dict(settings[objective])
-    lr = s.pop("lr")
-    return dict(objective=objective, lr_d=lr, lr_g=lr, **s)
 
 
 FINGERPRINT_STEPS = 50
