@@ -1,109 +1,137 @@
-"""The loss-zoo comparison: every objective × 5 seeds × ring8 and grid25, under one budget.
+"""The loss zoo: every objective × 5 seeds × ring8 and grid25, each with its own recipe.
 
-    python benchmarks/quality.py             # publication size → benchmarks/results/quality.json
-    python benchmarks/quality.py --search    # the learning-rate search → results/quality_search.json
+    python benchmarks/quality.py             # the zoo → benchmarks/results/quality.json
+    python benchmarks/quality.py --search    # the search around each recipe → results/quality_search.json
     python benchmarks/quality.py --quick     # 300 steps, 2 seeds: a smoke run (writes nothing)
     python benchmarks/quality.py --objectives lsgan hinge   # recompute some, merged into the file
 
-The budget and the per-objective settings are ``ganlib.compare.BUDGET`` and ``SETTINGS``; the
-loss-zoo chapter (notebooks/08_loss_zoo.ipynb) renders the JSON written here.
+**The zoo** trains every objective with ``ganlib.compare.settings_of`` (its recipe,
+``compare.RECIPES``, in the variant the search chose, ``compare.CHOICE``) for
+``compare.BUDGET["steps"]`` steps, on seeds 0–4, and records the raw and the averaged
+generator's evaluations every ``steps // EVALS`` steps: the curves of the convergence figure.
 
-The search gives every objective the same grid (``compare.LR_GRID``, one learning rate for both
-players), on both mixtures, with seed 100 — never a seed the comparison reports —
-at half the budget's steps, and scores a setting by the mean over the two mixtures of
-modes/K + HQ − rKL/log K (a run without HQ samples scores rKL as log K).  The chosen rate per
-objective is then written into ``compare.SETTINGS`` by hand (the search only reports).
+**The search** trains, for every objective, the same four variants of its recipe
+(``compare.VARIANTS``) on both mixtures with the search seeds (``SEARCH_SEEDS``, never a seed
+the zoo reports), each keeping an averaged generator, so eight candidates per objective
+(variant × raw/averaged G) are scored by ``compare.score`` of their final evaluation, averaged
+over mixtures and seeds.  The best candidate is then written into ``compare.CHOICE`` by hand
+(the search only reports; ``tests/test_compare.py`` checks the two agree).
+
+Each objective is trained in one ``train`` call and the file is rewritten after each one, so a
+stopped run keeps what it finished (``--objectives`` continues it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ganlib import compare
+from ganlib.train import train
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SEARCH_SEEDS = [100]
+SEARCH_STEPS = 10_000
+EVALS = 20                       # evaluations per run (the curves' resolution)
+K = {"ring8": 8, "grid25": 25}
 
 
-def score(summary: dict, K: int) -> float:
-    rkl = summary["rkl_mean"] if summary["rkl_mean"] is not None and summary["no_hq_seeds"] == 0 \
-        else math.log(K)
-    return summary["modes_mean"] / K + summary["hq_mean"] - rkl / math.log(K)
-
-
-def search(args) -> dict:
-    steps = args.steps or compare.BUDGET["steps"] // 2
-    out: dict = {"grid": list(compare.LR_GRID), "seeds": SEARCH_SEEDS, "steps": steps, "scores": {}}
-    for objective in args.objectives or compare.SETTINGS:
-        for lr in compare.LR_GRID:
-            settings = {objective: {**compare.SETTINGS[objective], "lr": lr}}
-            r = compare.loss_zoo([objective], seeds=SEARCH_SEEDS, settings=settings, steps=steps,
-                                 device=args.device, progress=False)["results"][objective]
-            s = sum(score(r[d], {"ring8": 8, "grid25": 25}[d]) for d in r) / len(r)
-            out["scores"].setdefault(objective, {})[f"{lr:g}"] = {
-                "score": s, **{d: {k: r[d][k] for k in ("modes_mean", "hq_mean", "rkl_mean")} for d in r}}
-            print(f"{objective:14s} lr={lr:<7g} score {s:.3f}  " + "  ".join(
-                f"{d}: {r[d]['modes_mean']:.1f} modes {100 * r[d]['hq_mean']:.1f}% HQ" for d in r),
-                flush=True)
-        best_lr = max(out["scores"][objective], key=lambda k: out["scores"][objective][k]["score"])
-        out.setdefault("best", {})[objective] = float(best_lr)
-        print(f"{objective}: best lr {best_lr}", flush=True)
+def search_objective(objective: str, steps: int, device) -> dict:
+    """Every variant × mixture × search seed of one objective, in one ``train`` call."""
+    keys = [(v, d, seed) for v in compare.VARIANTS for d in compare.DATASETS for seed in SEARCH_SEEDS]
+    members = [dict(objective=objective, data=d, seed=seed, g_ema=compare.G_EMA,
+                    **compare.variant(objective, v)) for v, d, seed in keys]
+    t0 = time.perf_counter()
+    runs = train(members=members, steps=steps, eval_every=max(1, steps // EVALS), progress=False,
+                 device=device, batch_size=compare.BUDGET["batch_size"], n_eval=compare.BUDGET["n_eval"])
+    out = {"seconds": time.perf_counter() - t0, "candidates": {}}
+    for v in compare.VARIANTS:
+        for ema in (False, True):
+            key = "ema_mode_stats" if ema else "mode_stats"
+            cells = {}
+            for d in compare.DATASETS:
+                rs = [r for (v2, d2, _), r in zip(keys, runs) if v2 == v and d2 == d]
+                final = [r.history[key][-1] for r in rs]
+                cells[d] = {"modes": float(np.mean([s["modes"] for s in final])),
+                            "hq": float(np.mean([s["hq"] for s in final])),
+                            "score": float(np.mean([compare.score(s, K[d]) for s in final])),
+                            "curve": compare._curve(rs, key)}
+            out["candidates"][f"{v}{', EMA' if ema else ''}"] = {
+                "variant": v, "ema": ema, "settings": compare._jsonable(compare.variant(objective, v)),
+                "score": float(np.mean([c["score"] for c in cells.values()])), **cells}
+    best = max(out["candidates"].values(), key=lambda c: c["score"])
+    out["best"] = {"variant": best["variant"], "ema": best["ema"]}
     return out
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--search", action="store_true", help="run the learning-rate search")
+    parser.add_argument("--search", action="store_true", help="run the search around each recipe")
     parser.add_argument("--quick", action="store_true", help="300 steps, 2 seeds; write nothing")
     parser.add_argument("--objectives", nargs="*", help="a subset of losses.names()")
-    parser.add_argument("--steps", type=int, help="override the budget's steps")
+    parser.add_argument("--steps", type=int, help="override the steps (zoo: BUDGET, search: SEARCH_STEPS)")
     parser.add_argument("--device", default=None, help="cpu, cuda (default: CUDA when available)")
     parser.add_argument("--threads", type=int, help="torch.set_num_threads")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    objectives = args.objectives or list(compare.RECIPES)
+    path = None if args.quick else RESULTS / ("quality_search.json" if args.search else "quality.json")
+    old = json.loads(path.read_text()) if path is not None and args.objectives and path.exists() else None
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    meta = {"torch": torch.__version__, "device": device, "threads": torch.get_num_threads()}
     start = time.perf_counter()
     if args.search:
-        out = search(args)
-        path = RESULTS / "quality_search.json"
+        steps = args.steps or SEARCH_STEPS
+        out = old or {"variants": list(compare.VARIANTS), "seeds": SEARCH_SEEDS, "steps": steps,
+                      "g_ema": compare.G_EMA, "budget": compare._jsonable(compare.BUDGET),
+                      "objectives": {}, "seconds": 0.0}
+        if out["steps"] != steps or out["seeds"] != SEARCH_SEEDS:
+            raise SystemExit(f"{path} was made with other steps or seeds: rerun all objectives")
+        for objective in objectives:
+            out["objectives"][objective] = search_objective(objective, steps, args.device)
+            r = out["objectives"][objective]
+            print(f"{objective:14s} {r['seconds']:6.0f} s  best: {r['best']}  " + "  ".join(
+                f"{name}: {c['score']:.2f}" for name, c in r["candidates"].items()), flush=True)
+            out["seconds"] = out.get("seconds", 0.0) + r["seconds"]
+            out.update(meta)
+            if path is not None:
+                path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
     else:
         seeds = [0, 1] if args.quick else [0, 1, 2, 3, 4]
         steps = 300 if args.quick else (args.steps or compare.BUDGET["steps"])
-        out = compare.loss_zoo(args.objectives, seeds=seeds, steps=steps, device=args.device,
-                               progress=False)
+        out = old
+        for objective in objectives:
+            t0 = time.perf_counter()
+            part = compare.loss_zoo([objective], seeds=seeds, steps=steps, device=args.device,
+                                    progress=False, eval_every=max(1, steps // EVALS))
+            part["seconds"] = time.perf_counter() - t0
+            if out is None:
+                out = part
+            else:
+                if {k: out["settings"][k] for k in ("budget", "seeds", "datasets")} != \
+                        {k: part["settings"][k] for k in ("budget", "seeds", "datasets")}:
+                    raise SystemExit("the file was made with another budget, seeds or mixtures: "
+                                     "rerun all objectives")
+                for key in ("results", "fingerprint"):
+                    out[key].update(part[key])
+                out["settings"]["objectives"].update(part["settings"]["objectives"])
+                out["seconds"] = out.get("seconds", 0.0) + part["seconds"]
+            out.update(meta)
+            print(f"{objective}: {part['seconds']:.0f} s  " + "  ".join(
+                f"{d}: {s['modes_mean']:.1f} modes, {100 * s['hq_mean']:.1f} % HQ"
+                for d, s in part["results"][objective].items()), flush=True)
+            if path is not None:
+                path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
         for data in compare.DATASETS:
             print(f"\n{data}\n" + compare.table_markdown(out, data))
-        path = None if args.quick else RESULTS / "quality.json"
-    out["seconds"] = time.perf_counter() - start
-    out["torch"] = torch.__version__
-    out["device"] = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    out["threads"] = torch.get_num_threads()
-    if path is not None and args.objectives and path.exists():
-        # Recomputing a subset: merge into the file, which must share the budget and seeds.
-        old = json.loads(path.read_text())
-        key = "scores" if args.search else "results"
-        if not args.search and {k: old["settings"][k] for k in ("budget", "seeds", "datasets")} != \
-                {k: out["settings"][k] for k in ("budget", "seeds", "datasets")}:
-            raise SystemExit(f"{path} was made with another budget, seeds or mixtures: rerun all objectives")
-        old[key].update(out[key])
-        if args.search:
-            old["best"].update(out["best"])
-        else:
-            old["settings"]["objectives"].update(out["settings"]["objectives"])
-            old["fingerprint"].update(out["fingerprint"])
-        old["seconds"] = old.get("seconds", 0) + out["seconds"]
-        out = {**out, **{k: old[k] for k in old if k not in ("torch", "device", "threads")}}
-    if path is not None:
-        RESULTS.mkdir(exist_ok=True)
-        path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
-        print(f"wrote {path} in {out['seconds']:.0f} s")
+    print(f"done in {time.perf_counter() - start:.0f} s" + (f": {path}" if path else ""))
     return 0
 
 

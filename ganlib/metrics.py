@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 import torch
+from torch import nn
 
 from .data import Mixture
 
@@ -220,3 +221,35 @@ def empirical_w1(x: Tensor, y: Tensor) -> float:
     cost = torch.cdist(x.detach().cpu().double(), y.detach().cpu().double()).numpy()
     rows, cols = linear_sum_assignment(cost)
     return float(cost[rows, cols].mean())
+
+
+def players_at(G, D, mixture: Mixture, n: int = 2500, seed: int = 0) -> dict:
+    """What each player sees at the end of a run, to tell *why* a generator is stuck: on ``n``
+    latent vectors (drawn with ``seed``),
+
+    * ``jacobian``: the mean Frobenius norm of ∂G/∂z — how far G's samples move when z moves
+      (≈ 0: G maps every z to nearly one point);
+    * ``alive``: per hidden layer of G, the fraction of its ReLU units active for at least one z
+      (a dead unit passes no gradient, whatever D says);
+    * ``d_fake`` and ``d_grad``: the mean of D on G's samples and of ‖∇ₓD‖ there (the direction
+      every generator loss of ``ganlib.losses`` follows, scaled by the loss);
+    * ``d_modes``: ``[K]``, D at each mode's mean.
+
+    ``G`` and ``D`` are the plain MLPs of ``ganlib.models`` (``Run.G``, ``Run.D``)."""
+    latent = next(G.parameters()).shape[1]
+    dtype = next(G.parameters()).dtype
+    z = torch.randn(n, latent, generator=torch.Generator().manual_seed(seed)).to(dtype)
+    rows = torch.func.vmap(torch.func.jacrev(lambda v: G(v[None])[0]))(z)     # [n, d, latent]
+    alive, h = [], z
+    for layer in G:
+        h = layer(h)
+        if isinstance(layer, nn.ReLU):
+            alive.append(float((h.detach() > 0).any(dim=0).double().mean()))
+    x = G(z).detach().requires_grad_(True)
+    d = D(x)[:, 0]
+    (grad,) = torch.autograd.grad(d.sum(), x)
+    with torch.no_grad():
+        d_modes = D(mixture.means.to(dtype))[:, 0]
+    return {"jacobian": float(rows.detach().flatten(1).norm(dim=1).mean()), "alive": alive,
+            "d_fake": float(d.detach().mean()), "d_grad": float(grad.norm(dim=1).mean()),
+            "d_modes": d_modes.tolist()}

@@ -211,3 +211,32 @@ def zoo(result: dict, data: str, pacgan: dict | None = None):
     fig.suptitle(data, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def convergence(result: dict, data: str):
+    """The loss zoo's convergence figure for one mixture: modes, HQ and rKL (means over the
+    seeds) against training steps for every objective — solid the generator its table reports
+    (the averaged G_ema or the raw G), thin dashed the other one."""
+    K = {"ring8": 8, "grid25": 25}[data]
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+    for o, by_data in result["results"].items():
+        if data not in by_data:
+            continue
+        cell = by_data[data]
+        shown = "ema" if cell["ema"] else "raw"
+        for which, curve in cell["curves"].items():
+            style = dict(lw=1.6, label=o) if which == shown else dict(lw=0.7, ls="--", alpha=0.7)
+            for ax, key in zip(axes, ("modes", "hq", "rkl")):
+                pts = [(t, v) for t, v in zip(curve["step"], curve[key]) if v is not None]
+                scale = 100 if key == "hq" else 1
+                ax.plot([t for t, _ in pts], [scale * v for _, v in pts], color=color(o), **style)
+    for ax, label in zip(axes, (f"modes (of {K})", "HQ (%)", "rKL (seeds with HQ samples)")):
+        ax.set_xlabel("generator step")
+        ax.set_title(label, fontsize=9)
+        ax.grid(lw=0.3)
+    axes[2].set_yscale("log")
+    axes[0].legend(fontsize=7, ncol=2, loc="lower right")
+    fig.suptitle(f"{data}: mean over seeds; solid the reported generator, dashed the other",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -19,8 +19,8 @@ from torch import nn
 Tensor = torch.Tensor
 
 # The book's reference toy GAN and its optimiser: every default of every loop, written once.
-DEFAULTS = dict(steps=5000, batch_size=256, lr_d=1e-4, lr_g=1e-4, betas=(0.5, 0.999), n_critic=1,
-                latent_dim=2, hidden=128, depth=2, tanh_output=False, g_ema=0.0, n_eval=2500)
+DEFAULTS = dict(steps=5000, batch_size=256, optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.5, 0.999),
+                n_critic=1, latent_dim=2, hidden=128, depth=2, tanh_output=False, g_ema=0.0, n_eval=2500)
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:

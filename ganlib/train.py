@@ -1,7 +1,7 @@
 """The one GAN training loop: ``train(objective, data, ...)``, for one run or many at once.
 
 Each step is ``n_critic`` discriminator updates followed by one generator update
-(Goodfellow et al. 2014, Algorithm 1), with Adam for both players.  The objective decides
+(Goodfellow et al. 2014, Algorithm 1), with Adam (default) or RMSProp for both players.  The objective decides
 the losses (``ganlib.losses``); the loop adds what an objective asks for: weight clipping
 after each critic step (WGAN) or the gradient penalty in the critic loss (WGAN-GP).
 
@@ -28,10 +28,13 @@ who else is in its stack:
 **Stacks.**  Members may differ in objective, objective parameters, seed, data, clipping,
 penalty, ``g_ema`` and Adam's ``lr_d``, ``lr_g`` and ``betas`` (``MemberAdam``): those share a
 stack.  Members that differ in what a stacked computation needs to be the same — the networks
-(``latent_dim``, ``hidden``, ``depth``, ``tanh_output``, the data dimension) or the schedule
-(``n_critic``, ``batch_size``) — go to separate stacks: members are grouped by these settings
-(``STACK_KEYS``), one stack per distinct combination (the fewest possible), trained one after
-another under one progress bar.
+(``latent_dim``, ``hidden``, ``depth``, ``tanh_output``, the data dimension), the schedule
+(``n_critic``, ``batch_size``) or the optimiser's kind (``optimizer``) — go to separate stacks:
+members are grouped by these settings (``STACK_KEYS``), one group per distinct combination, and
+a group of more than ``max_stack`` members is cut into the fewest stacks of at most
+``max_stack`` (beyond a few dozen members a stack's tensors outgrow the cache and each
+member-step gets slower: see the How-fast chapter).  Stacks train one after another under one
+progress bar.
 
 A loss or a gradient that turns NaN or ±inf stops training with ``FloatingPointError``
 naming the member, the step and the loss: no garbage reaches a history or a figure.
@@ -68,7 +71,9 @@ CHUNK = 32          # steps of random draws made at once by each member's genera
 MEMBER_KEYS = tuple(k for k in DEFAULTS if k not in ("steps", "n_eval")) + ("objective", "data",
                                                                             "seed")
 # Members equal in these share a stack (the networks and the schedule).
-STACK_KEYS = ("latent_dim", "hidden", "depth", "tanh_output", "n_critic", "batch_size")
+STACK_KEYS = ("latent_dim", "hidden", "depth", "tanh_output", "n_critic", "batch_size", "optimizer")
+OPTIMIZERS = ("adam", "rmsprop")
+MAX_STACK = 32      # members per stack, at most (see train's max_stack)
 
 
 class MemberAdam:
@@ -118,14 +123,51 @@ class MemberAdam:
                 a.copy_(b)
 
 
-def _adam(params, specs: list[dict], lr_key: str, dev: torch.device):
-    """One optimiser for a player's stacked parameters: fused torch Adam when every member
-    has the same learning rate and betas, else ``MemberAdam``."""
+class MemberRMSprop:
+    """RMSProp with each member's own learning rate, over stacked ``[E, ...]`` tensors: the
+    update ``torch.optim.RMSprop`` makes with its defaults (α = 0.99, ε = 1e-8, no momentum),
+    which is the optimiser of the WGAN authors' code (Arjovsky et al. 2017, Algorithm 1):
+
+        v ← α v + (1 − α) g²,   θ ← θ − lr · g / (√v + ε).
+    """
+
+    def __init__(self, params, lr: Tensor, alpha: float = 0.99, eps: float = 1e-8):
+        self.params = list(params)
+        self.lr, self.alpha, self.eps = lr, alpha, eps
+        self.v = [torch.zeros_like(p) for p in self.params]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for p, v in zip(self.params, self.v):
+            g = p.grad
+            v.mul_(self.alpha).addcmul_(g, g, value=1 - self.alpha)
+            p.addcdiv_(g * -self.lr.view((-1,) + (1,) * (p.dim() - 1)), v.sqrt().add_(self.eps))
+
+    def state_dict(self) -> dict:
+        return {"v": [v.clone() for v in self.v]}
+
+    def load_state_dict(self, state: dict) -> None:
+        for a, b in zip(self.v, state["v"]):
+            a.copy_(b)
+
+
+def _optimizer(params, specs: list[dict], lr_key: str, dev: torch.device):
+    """One optimiser for a player's stacked parameters (the members of a stack share
+    ``optimizer``): torch's own (fused Adam, RMSprop) when every member has the same learning
+    rate and betas, else ``MemberAdam`` or ``MemberRMSprop``."""
     lrs, betas = [s[lr_key] for s in specs], [s["betas"] for s in specs]
+    dtype = torch.get_default_dtype()
+    if specs[0]["optimizer"] == "rmsprop":
+        if len(set(lrs)) == 1:
+            return torch.optim.RMSprop(params, lr=lrs[0])
+        return MemberRMSprop(params, torch.tensor(lrs, device=dev, dtype=dtype))
     if len(set(lrs)) == 1 and len(set(betas)) == 1:
         # fused=True: one kernel per optimiser step for all stacked tensors
         return torch.optim.Adam(params, lr=lrs[0], betas=betas[0], fused=True)
-    dtype = torch.get_default_dtype()
     return MemberAdam(params, torch.tensor(lrs, device=dev, dtype=dtype),
                       torch.tensor(betas, device=dev, dtype=dtype))
 
@@ -171,6 +213,7 @@ def train(
     checkpoint: str | os.PathLike | None = None,
     checkpoint_every: int | None = None,
     resume: str | os.PathLike | None = None,
+    max_stack: int = MAX_STACK,
     **settings,
 ) -> Run | list[Run]:
     """Train GANs; one ``Run`` for one run, a list of ``Run`` for ``seeds`` or ``members``.
@@ -198,7 +241,11 @@ def train(
             eval_every) and at the end.
         resume: a checkpoint written by ``train`` with the same settings (only ``steps`` may
             differ: it is the total to reach); training continues from its step.
-        settings: ``batch_size``, ``lr_d``, ``lr_g``, ``betas`` (Adam, per player),
+        max_stack: the most members one stack holds; a larger group of members that could
+            share a stack is cut into the fewest stacks of at most this many.  The runs do not
+            depend on it (members are independent), only the speed does.
+        settings: ``batch_size``, ``optimizer`` (``"adam"`` or ``"rmsprop"``), ``lr_d``,
+            ``lr_g``, ``betas`` (Adam's, per player; RMSProp uses torch's α = 0.99),
             ``n_critic``, ``latent_dim``, ``hidden``, ``depth`` (the MLPs of
             ``ganlib.models``), ``tanh_output`` (end G with tanh, for data in [-1, 1]),
             ``g_ema`` (keep ``G_ema``, an exponential moving average of G's weights with this
@@ -235,12 +282,19 @@ def train(
         spec["label"] = spec["objective"].name if len(specs) == 1 else \
             f"{spec['objective'].name}: member {i} (seed {spec['seed']})"
 
-    stacks: dict[tuple, list[int]] = {}
+    check_positive_int("max_stack", max_stack)
+    groups: dict[tuple, list[int]] = {}
     for i, spec in enumerate(specs):
-        stacks.setdefault(tuple(spec[k] for k in STACK_KEYS) + (spec["data_dim"],), []).append(i)
+        groups.setdefault(tuple(spec[k] for k in STACK_KEYS) + (spec["data_dim"],), []).append(i)
+    stacks: dict[tuple, list[int]] = {}
+    for key, idx in groups.items():
+        n = -(-len(idx) // max_stack)                 # the fewest stacks of ≤ max_stack members
+        for j in range(n):
+            stacks[key + (j,)] = idx[j * len(idx) // n:(j + 1) * len(idx) // n]
     if (checkpoint is not None or resume is not None) and len(stacks) > 1:
         raise ValueError(f"train: checkpoint and resume need members that share one stack; these "
-                         f"form {len(stacks)} (they differ in some of {', '.join(STACK_KEYS)})")
+                         f"form {len(stacks)} (they differ in some of {', '.join(STACK_KEYS)}, or "
+                         f"they are more than max_stack = {max_stack})")
 
     from tqdm.auto import tqdm
 
@@ -297,6 +351,8 @@ def _member_spec(m: dict, dev: torch.device) -> dict:
     check_settings(batch_size=spec["batch_size"], n_critic=spec["n_critic"],
                    latent_dim=spec["latent_dim"], hidden=spec["hidden"], depth=spec["depth"],
                    lr_d=spec["lr_d"], lr_g=spec["lr_g"])
+    if spec["optimizer"] not in OPTIMIZERS:
+        raise ValueError(f"train: unknown optimizer {spec['optimizer']!r}; valid: {', '.join(OPTIMIZERS)}")
     spec["betas"] = tuple(float(b) for b in spec["betas"])
     if len(spec["betas"]) != 2 or not all(0 <= b < 1 for b in spec["betas"]):
         raise ValueError(f"train: betas must be two numbers in [0, 1), got {m.get('betas')!r}")
@@ -367,8 +423,8 @@ def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_
     ema = torch.tensor([s["g_ema"] for s in specs], device=dev).view(E, 1, 1)
     G_ema = copy.deepcopy(G).requires_grad_(False) if bool((ema > 0).any()) else None
     rngs = [torch.Generator(device=dev).manual_seed(s["seed"]) for s in specs]
-    opt_d = _adam(D.parameters(), specs, "lr_d", dev)
-    opt_g = _adam(G.parameters(), specs, "lr_g", dev)
+    opt_d = _optimizer(D.parameters(), specs, "lr_d", dev)
+    opt_g = _optimizer(G.parameters(), specs, "lr_g", dev)
 
     # Members grouped by objective; each group's losses through one vmap.
     by_obj: dict[object, list[int]] = {}
@@ -401,7 +457,8 @@ def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_
         keys += ["ema_mode_stats", "ema_mode_counts", "ema_samples"]
     histories = [{k: [] for k in keys} for _ in specs]
     configs = [dict(objective=s["objective"].name, objective_params=dict(s["objective"].params),
-                    data=s["data_name"], steps=steps, batch_size=B, lr_d=s["lr_d"], lr_g=s["lr_g"],
+                    data=s["data_name"], steps=steps, batch_size=B, optimizer=s["optimizer"],
+                    lr_d=s["lr_d"], lr_g=s["lr_g"],
                     betas=s["betas"], n_critic=n_critic, latent_dim=latent, hidden=s["hidden"],
                     depth=s["depth"], tanh_output=s["tanh_output"], g_ema=s["g_ema"],
                     seed=s["seed"], device=str(dev), n_eval=n_eval, eval_every=eval_every,

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from ganlib import compare, losses
+from ganlib.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 KEYS = {"modes_mean", "modes_std", "hq_mean", "hq_std", "rkl_mean", "rkl_std", "no_hq_seeds",
-        "seeds", "per_seed", "seconds"}
+        "seeds", "per_seed", "seconds", "ema", "curves"}
 
 
 def check_cell(cell: dict, K: int, seeds: list) -> None:
@@ -22,6 +23,13 @@ def check_cell(cell: dict, K: int, seeds: list) -> None:
         assert -1e-12 <= cell["rkl_mean"] <= math.log(K) + 1e-9
     assert cell["no_hq_seeds"] == sum(s["rkl"] is None for s in cell["per_seed"])
     assert all(s["modes"] <= K for s in cell["per_seed"])
+    for curve in cell["curves"].values():
+        n = len(curve["step"])
+        assert n >= 2 and curve["step"][0] == 0 and all(len(curve[k]) == n for k in ("modes", "hq", "rkl"))
+        assert all(0 <= m <= K for m in curve["modes"]) and all(0 <= h <= 1 for h in curve["hq"])
+    final = cell["curves"]["ema" if cell["ema"] else "raw"]
+    assert final["modes"][-1] == pytest.approx(cell["modes_mean"]) and \
+        final["hq"][-1] == pytest.approx(cell["hq_mean"])
 
 
 def test_a_reduced_comparison_has_every_cell_and_metrics_in_range():
@@ -52,13 +60,15 @@ def test_the_committed_comparison_covers_every_objective_with_five_seeds():
     result = json.loads((RESULTS / "quality.json").read_text())
     assert set(result["results"]) == set(losses.names())
     assert result["settings"]["budget"]["steps"] == compare.BUDGET["steps"]
+    assert result["settings"]["budget"]["n_eval"] == 2500                # PacGAN's sample count
     for objective, by_data in result["results"].items():
         assert set(by_data) == {"ring8", "grid25"}
-        assert result["settings"]["objectives"][objective] == compare.SETTINGS[objective], \
-            f"{objective}: quality.json was made with other settings than compare.SETTINGS: rerun the benchmark"
+        assert result["settings"]["objectives"][objective] == compare._jsonable(compare.settings_of(objective)), \
+            f"{objective}: quality.json was made with other settings than compare.settings_of: rerun the benchmark"
         for data, cell in by_data.items():
-            assert len(cell["seeds"]) >= 5
+            assert len(cell["seeds"]) >= 5 and cell["ema"] == compare.CHOICE[objective]["ema"]
             check_cell(cell, {"ring8": 8, "grid25": 25}[data], cell["seeds"])
+            assert set(cell["curves"]) == {"raw", "ema"}
 
 
 def test_the_committed_comparison_was_made_by_the_code_here():
@@ -67,27 +77,80 @@ def test_the_committed_comparison_was_made_by_the_code_here():
     result = json.loads((RESULTS / "quality.json").read_text())
     budget = {k: tuple(v) if isinstance(v, list) else v for k, v in result["settings"]["budget"].items()
               if k not in ("steps", "n_eval", "eval_every")}
-    again = compare.fingerprint(list(result["fingerprint"]), result["settings"]["objectives"],
-                                device="cpu", **budget)
+    settings = {o: {k: tuple(v) if isinstance(v, list) else v for k, v in s.items()}
+                for o, s in result["settings"]["objectives"].items()}
+    again = compare.fingerprint(list(result["fingerprint"]), settings, device="cpu", **budget)
     assert set(again) == set(losses.names())
     for objective, numbers in result["fingerprint"].items():
         assert numbers == pytest.approx(again[objective], rel=1e-4, abs=1e-5), \
             f"{objective}: benchmarks/results/quality.json is stale: rerun benchmarks/quality.py"
 
 
-def test_the_settings_hold_the_searchs_choices():
+def test_the_choice_is_the_searchs_best_candidate_on_seeds_the_zoo_does_not_report():
     search = json.loads((RESULTS / "quality_search.json").read_text())
-    assert set(search["best"]) == set(losses.names())
-    for objective, lr in search["best"].items():
-        assert compare.SETTINGS[objective]["lr"] == lr
-        assert lr in compare.LR_GRID and set(map(float, search["scores"][objective])) == set(compare.LR_GRID)
+    assert set(search["objectives"]) == set(losses.names())
+    assert search["variants"] == list(compare.VARIANTS)
+    for objective, r in search["objectives"].items():
+        # the same number of candidates for every objective: each variant, raw and averaged G
+        assert len(r["candidates"]) == 2 * len(compare.VARIANTS)
+        best = max(r["candidates"].values(), key=lambda c: c["score"])
+        assert r["best"] == {"variant": best["variant"], "ema": best["ema"]}
+        assert compare.CHOICE[objective] == r["best"], \
+            f"{objective}: compare.CHOICE does not hold the search's best candidate {r['best']}"
+        for c in r["candidates"].values():
+            assert c["settings"] == compare._jsonable(compare.variant(objective, c["variant"]))
+            assert c["score"] == pytest.approx(
+                sum(c[d]["score"] for d in compare.DATASETS) / len(compare.DATASETS))
     assert not set(search["seeds"]) & set(json.loads((RESULTS / "quality.json").read_text())["settings"]["seeds"])
 
 
+def test_every_recipe_trains_with_the_numbers_its_source_gives():
+    """Each recipe's cited numbers, read back from what train actually used (Run.config and the
+    objective the run was built with), not only from the dict."""
+    cited = {  # objective: (optimizer, lr_d, lr_g, betas or None, n_critic, objective params)
+        "minimax": ("adam", 1e-4, 1e-3, (0.5, 0.999), 1, {}),
+        "nonsaturating": ("adam", 1e-4, 1e-4, (0.8, 0.999), 1, {}),
+        "lsgan": ("adam", 1e-4, 1e-3, (0.5, 0.999), 1, {"a": 0.0, "b": 1.0, "c": 1.0}),
+        "bgan": ("adam", 1e-4, 1e-4, (0.5, 0.999), 1, {}),
+        "softmax": ("adam", 2e-4, 2e-4, (0.5, 0.999), 1, {}),
+        "wgan": ("rmsprop", 5e-5, 5e-5, None, 5, {"clip": 0.01}),
+        "wgan-gp": ("adam", 1e-4, 1e-4, (0.5, 0.9), 5, {"gp_weight": 10.0}),
+        "hinge": ("adam", 1e-4, 1e-4, (0.5, 0.999), 1, {}),
+        "fgan": ("adam", 2e-4, 2e-4, (0.5, 0.999), 1, {"divergence": "js", "generator": "alternative"}),
+    }
+    assert set(cited) == set(compare.RECIPES) == set(losses.names())
+    runs = train(members=[dict(objective=o, **compare.variant(o, "recipe")) for o in cited],
+                 steps=1, n_eval=16, hidden=8, batch_size=8, progress=False, device="cpu")
+    for (objective, (opt, lr_d, lr_g, betas, n_critic, params)), run in zip(cited.items(), runs):
+        c = run.config
+        assert (c["optimizer"], c["lr_d"], c["lr_g"], c["n_critic"]) == (opt, lr_d, lr_g, n_critic), objective
+        if betas is not None:
+            assert c["betas"] == betas, objective
+        assert {k: run.objective.params[k] for k in params} == params, objective
+        for lr in (lr_d, lr_g):                     # the source names the number: 1e-4, 5e-5, …
+            assert f"{lr:.0e}".replace("e-0", "e-") in compare.RECIPES[objective]["source"], (objective, lr)
+    assert runs[5].objective.clip == 0.01 and runs[6].objective.gp_weight == 10.0
+
+
+def test_the_variants_are_the_same_four_for_every_objective():
+    for objective in compare.RECIPES:
+        r = compare.variant(objective, "recipe")
+        x3 = compare.variant(objective, "lr ×3")
+        assert (x3["lr_d"], x3["lr_g"]) == pytest.approx((3 * r["lr_d"], 3 * r["lr_g"]))
+        other = compare.variant(objective, "other β₂")
+        if r["optimizer"] == "rmsprop":
+            assert other["optimizer"] == "adam" and other["betas"] == (0.5, 0.9)
+        else:
+            assert other["betas"][0] == r["betas"][0] and {other["betas"][1], r["betas"][1]} == {0.9, 0.999}
+        both = compare.variant(objective, "lr ×3, other β₂")
+        assert both == {**other, "lr_d": x3["lr_d"], "lr_g": x3["lr_g"]}
+    with pytest.raises(ValueError, match="valid: recipe, lr ×3"):
+        compare.variant("lsgan", "lr x3")
+
+
 def test_tuned_gives_train_the_zoo_settings_or_the_given_rate():
-    assert compare.tuned("wgan-gp") == dict(objective="wgan-gp", lr_d=3e-4, lr_g=3e-4, n_critic=5)
-    assert compare.tuned("lsgan", 2e-4, a=0.0, b=1.0, c=1.0) == \
-        dict(objective="lsgan", lr_d=2e-4, lr_g=2e-4, a=0.0, b=1.0, c=1.0)
-    assert compare.SETTINGS["wgan-gp"] == dict(lr=3e-4, n_critic=5)     # not popped in place
+    assert compare.tuned("wgan-gp") == dict(objective="wgan-gp", **compare.settings_of("wgan-gp"))
+    assert compare.tuned("lsgan", 2e-4, a=-1.0)["lr_d"] == compare.tuned("lsgan", 2e-4)["lr_g"] == 2e-4
+    assert compare.tuned("lsgan", a=-1.0)["a"] == -1.0 and compare.RECIPES["lsgan"]["settings"]["a"] == 0.0
     with pytest.raises(ValueError, match="valid: minimax, nonsaturating"):
         compare.tuned("wgan_gp")

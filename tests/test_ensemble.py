@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ganlib import ensemble, losses, models
-from ganlib.train import CHUNK, STACK_KEYS, MemberAdam, train
+from ganlib.train import CHUNK, STACK_KEYS, MemberAdam, MemberRMSprop, train
 
 SETTINGS = dict(steps=200, batch_size=64, hidden=32, eval_every=100, n_eval=500, progress=False,
                 device="cpu", lr_d=1e-3, lr_g=1e-3)
@@ -101,6 +101,49 @@ def test_members_that_cannot_share_a_stack_are_grouped_by_their_settings():
     assert [r.config["stack_size"] for r in runs] == [3, 2, 3, 2, 1, 3]
     assert [r.config["lr_d"] for r in runs][3] == 5e-5 and runs[5].config["lr_g"] == 3e-4
     assert "n_critic" in STACK_KEYS and "seed" not in STACK_KEYS and "lr_d" not in STACK_KEYS
+
+
+def test_another_optimiser_or_more_than_max_stack_members_make_another_stack(float64):
+    members = [dict(objective="wgan", seed=s, n_critic=5) for s in range(5)] + \
+        [dict(objective="wgan", seed=0, n_critic=5, optimizer="rmsprop", lr_d=5e-5, lr_g=5e-5),
+         dict(objective="wgan", seed=1, n_critic=5, optimizer="rmsprop")]
+    kw = dict(data="ring8", steps=40, batch_size=8, hidden=16, n_eval=10, progress=False)
+    runs = train(members=members, max_stack=2, **kw)
+    # five Adam members: the fewest stacks of ≤ 2 are three, as even as can be (1, 2, 2); the
+    # two RMSProp members (different rates: MemberRMSprop) another
+    assert [r.config["stack_size"] for r in runs] == [1, 2, 2, 2, 2, 2, 2]
+    assert [r.config["optimizer"] for r in runs] == ["adam"] * 5 + ["rmsprop"] * 2
+    together = train(members=members, **kw)                       # max_stack 32: two stacks
+    assert [r.config["stack_size"] for r in together] == [5] * 5 + [2] * 2
+    for a, b in zip(runs, together):                              # the cut changes nothing
+        assert max_param_gap(a.G, b.G) < 1e-12 and max_param_gap(a.D, b.D) < 1e-12
+    alone = train("wgan", "ring8", seed=0, n_critic=5, optimizer="rmsprop", lr_d=5e-5, lr_g=5e-5,
+                  steps=40, batch_size=8, hidden=16, n_eval=10, progress=False)  # torch's RMSprop
+    assert max_param_gap(alone.G, runs[5].G) < 1e-12 and max_param_gap(alone.D, runs[5].D) < 1e-12
+    with pytest.raises(ValueError, match="unknown optimizer 'sgd'; valid: adam, rmsprop"):
+        train(optimizer="sgd", steps=2, progress=False)
+    with pytest.raises(ValueError, match="max_stack"):
+        train(members=members, max_stack=0, **kw)
+
+
+def test_member_rmsprop_is_torch_rmsprop_member_by_member(float64):
+    E, g = 3, torch.Generator().manual_seed(1)
+    lr = torch.tensor([1e-3, 5e-5, 1e-2])
+    w = torch.randn(E, 4, 5, generator=g, requires_grad=True)
+    ref = [w[e].detach().clone().requires_grad_(True) for e in range(E)]
+    opt = MemberRMSprop([w], lr)
+    refs = [torch.optim.RMSprop([ref[e]], lr=lr[e].item()) for e in range(E)]
+    for _ in range(20):
+        target = torch.randn(E, 4, 5, generator=g)
+        opt.zero_grad()
+        ((w - target) ** 4).sum().backward()
+        opt.step()
+        for e in range(E):
+            refs[e].zero_grad()
+            ((ref[e] - target[e]) ** 4).sum().backward()
+            refs[e].step()
+    for e in range(E):
+        assert torch.allclose(w[e], ref[e], rtol=0, atol=1e-13)
 
 
 @pytest.mark.parametrize("uniform", [True, False])
