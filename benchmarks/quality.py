@@ -2,6 +2,7 @@
 
     python benchmarks/quality.py             # the zoo → benchmarks/results/quality.json
     python benchmarks/quality.py --search    # the search around each recipe → results/quality_search.json
+    python benchmarks/quality.py --isolate   # the ring-collapse interventions → results/quality_isolate.json
     python benchmarks/quality.py --quick     # 300 steps, 2 seeds: a smoke run (writes nothing)
     python benchmarks/quality.py --objectives lsgan hinge   # recompute some, merged into the file
 
@@ -16,6 +17,11 @@ the zoo reports), each keeping an averaged generator, so eight candidates per ob
 (variant × raw/averaged G) are scored by ``compare.score`` of their final evaluation, averaged
 over mixtures and seeds.  The best candidate is then written into ``compare.CHOICE`` by hand
 (the search only reports; ``tests/test_compare.py`` checks the two agree).
+
+**The interventions** (``--isolate``) retrain LSGAN and BGAN on ring8, seeds 0 and 1, with
+their zoo settings and one change each (``INTERVENTIONS``): 5 critic steps per generator step
+(does the discriminator lag?), and for LSGAN the other label setting a = −1, b = 1, c = 0.
+The unchanged runs are the zoo's own (members do not depend on their stack).
 
 Each objective is trained in one ``train`` call and the file is rewritten after each one, so a
 stopped run keeps what it finished (``--objectives`` continues it).
@@ -33,6 +39,7 @@ import numpy as np
 import torch
 
 from ganlib import compare
+from ganlib.metrics import players_at
 from ganlib.train import train
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -40,6 +47,30 @@ SEARCH_SEEDS = [100]
 SEARCH_STEPS = 10_000
 EVALS = 20                       # evaluations per run (the curves' resolution)
 K = {"ring8": 8, "grid25": 25}
+INTERVENTIONS = [("lsgan", "5 critic steps", dict(n_critic=5)),
+                 ("lsgan", "labels a = -1, b = 1, c = 0", dict(a=-1.0, b=1.0, c=0.0)),
+                 ("bgan", "5 critic steps", dict(n_critic=5))]
+ISOLATE_SEEDS = [0, 1]
+
+
+def isolate(steps: int, device) -> dict:
+    """The ring-collapse interventions, in one ``train`` call."""
+    keys = [(o, name, change, seed) for o, name, change in INTERVENTIONS for seed in ISOLATE_SEEDS]
+    members = [dict(objective=o, data="ring8", seed=seed, **{**compare.settings_of(o), **change})
+               for o, _, change, seed in keys]
+    t0 = time.perf_counter()
+    runs = train(members=members, steps=steps, eval_every=max(1, steps // EVALS), progress=False,
+                 device=device, batch_size=compare.BUDGET["batch_size"], n_eval=compare.BUDGET["n_eval"])
+    out = {"steps": steps, "seeds": ISOLATE_SEEDS, "seconds": time.perf_counter() - t0, "runs": []}
+    for (o, name, change, seed), r in zip(keys, runs):
+        ema = compare.CHOICE[o]["ema"]
+        key = "ema_mode_stats" if ema else "mode_stats"
+        final = r.history[key][-1]
+        out["runs"].append({"objective": o, "change": name, "settings": compare._jsonable(change),
+                            "seed": seed, "ema": ema, "modes": final["modes"], "hq": final["hq"],
+                            "curve": compare._curve([r], key),
+                            "players": players_at(r.G, r.D, r.data)})
+    return out
 
 
 def search_objective(objective: str, steps: int, device) -> dict:
@@ -73,6 +104,7 @@ def search_objective(objective: str, steps: int, device) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--search", action="store_true", help="run the search around each recipe")
+    parser.add_argument("--isolate", action="store_true", help="the ring-collapse interventions")
     parser.add_argument("--quick", action="store_true", help="300 steps, 2 seeds; write nothing")
     parser.add_argument("--objectives", nargs="*", help="a subset of losses.names()")
     parser.add_argument("--steps", type=int, help="override the steps (zoo: BUDGET, search: SEARCH_STEPS)")
@@ -82,12 +114,20 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     objectives = args.objectives or list(compare.RECIPES)
-    path = None if args.quick else RESULTS / ("quality_search.json" if args.search else "quality.json")
-    old = json.loads(path.read_text()) if path is not None and args.objectives and path.exists() else None
+    name = "quality_isolate.json" if args.isolate else "quality_search.json" if args.search else "quality.json"
+    path = None if args.quick else RESULTS / name
+    old = json.loads(path.read_text()) if path is not None and args.objectives and path.exists() \
+        and not args.isolate else None
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     meta = {"torch": torch.__version__, "device": device, "threads": torch.get_num_threads()}
     start = time.perf_counter()
-    if args.search:
+    if args.isolate:
+        out = {**isolate(args.steps or compare.BUDGET["steps"], args.device), **meta}
+        if path is not None:
+            path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
+        print("\n".join(f"{r['objective']} {r['change']} seed {r['seed']}: {r['modes']} modes, "
+                        f"{100 * r['hq']:.1f} % HQ" for r in out["runs"]))
+    elif args.search:
         steps = args.steps or SEARCH_STEPS
         out = old or {"variants": list(compare.VARIANTS), "seeds": SEARCH_SEEDS, "steps": steps,
                       "g_ema": compare.G_EMA, "budget": compare._jsonable(compare.BUDGET),

@@ -108,7 +108,7 @@ def ensemble_rate(E: int, steps: int, device: torch.device, mixed: bool = False,
     members = [dict(objective=MIXED[e % len(MIXED)] if mixed else "nonsaturating", seed=e,
                     lr_d=1e-4 * (1 + e % 3) if mixed else 1e-4) for e in range(E)]
     settings = dict(members=members, batch_size=BATCH, hidden=WIDTH, device=device, n_eval=64,
-                    progress=False, data="ring8")
+                    progress=False, data="ring8", max_stack=E)      # one stack of E, however large
     old = _train.CHUNK
     _train.CHUNK = chunk or old
     try:

@@ -27,6 +27,7 @@ def check_cell(cell: dict, K: int, seeds: list) -> None:
         n = len(curve["step"])
         assert n >= 2 and curve["step"][0] == 0 and all(len(curve[k]) == n for k in ("modes", "hq", "rkl"))
         assert all(0 <= m <= K for m in curve["modes"]) and all(0 <= h <= 1 for h in curve["hq"])
+    assert len(cell["players"]) == len(seeds) and all(len(p["d_modes"]) == K for p in cell["players"])
     final = cell["curves"]["ema" if cell["ema"] else "raw"]
     assert final["modes"][-1] == pytest.approx(cell["modes_mean"]) and \
         final["hq"][-1] == pytest.approx(cell["hq_mean"])
@@ -154,3 +155,19 @@ def test_tuned_gives_train_the_zoo_settings_or_the_given_rate():
     assert compare.tuned("lsgan", a=-1.0)["a"] == -1.0 and compare.RECIPES["lsgan"]["settings"]["a"] == 0.0
     with pytest.raises(ValueError, match="valid: minimax, nonsaturating"):
         compare.tuned("wgan_gp")
+
+
+def test_the_committed_interventions_change_one_setting_of_the_zoos():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("quality", ROOT / "benchmarks" / "quality.py")
+    quality = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(quality)
+    iso = json.loads((RESULTS / "quality_isolate.json").read_text())
+    assert iso["steps"] == compare.BUDGET["steps"] and iso["seeds"] == quality.ISOLATE_SEEDS
+    expected = [(o, name, compare._jsonable(change), seed)
+                for o, name, change in quality.INTERVENTIONS for seed in quality.ISOLATE_SEEDS]
+    assert [(r["objective"], r["change"], r["settings"], r["seed"]) for r in iso["runs"]] == expected
+    for r in iso["runs"]:
+        assert r["ema"] == compare.CHOICE[r["objective"]]["ema"] and 0 <= r["modes"] <= 8
+        assert r["curve"]["modes"][-1] == r["modes"] and r["curve"]["hq"][-1] == pytest.approx(r["hq"])
+        assert set(r["players"]) == {"jacobian", "alive", "d_fake", "d_grad", "d_modes"}

@@ -101,3 +101,26 @@ def test_collapse_summary_counts_dropping_and_hopping():
     assert metrics.collapse_summary([np.zeros(K, dtype=int)] * 3)["evals"] == 0
     even = metrics.collapse_summary([np.full(K, 5)] * 4)
     assert even["dropping"] == 0 and even["hops"] == 0
+
+
+def test_players_at_reads_the_jacobian_dead_units_and_the_critic_slope():
+    from ganlib.models import discriminator, generator
+    torch.manual_seed(0)
+    ring = data.mixture("ring8")
+    G, D = generator(), discriminator()
+    with torch.no_grad():
+        D[0].weight.zero_(); D[0].bias.fill_(1.0)             # D(x) = const + w·x through layer 1 only
+        D[0].weight[0] = torch.tensor([3.0, 4.0])
+        D[2].weight.zero_(); D[2].bias.zero_(); D[2].weight[0, 0] = 1.0; D[2].bias[0] = 0.0
+        D[4].weight.zero_(); D[4].bias.zero_(); D[4].weight[0, 0] = 1.0
+    p = metrics.players_at(G, D, ring, n=500)
+    # on the half-plane 3x + 4y + 1 > 0, D(x) = 3x + 4y + 1: slope 5 there, 0 elsewhere
+    x = G(torch.randn(500, 2, generator=torch.Generator().manual_seed(0)))
+    inside = float(((x @ torch.tensor([3.0, 4.0]) + 1) > 0).double().mean())
+    assert p["d_grad"] == pytest.approx(5 * inside, abs=1e-5)
+    assert p["d_modes"] == pytest.approx([max(0.0, 3 * m[0] + 4 * m[1] + 1) for m in ring.means.tolist()], abs=1e-5)
+    assert p["jacobian"] > 0 and len(p["alive"]) == 2 and all(0 < a <= 1 for a in p["alive"])
+    with torch.no_grad():                                       # a dead last hidden layer: G constant
+        G[2].bias.fill_(-1e3)
+    dead = metrics.players_at(G, D, ring, n=500)
+    assert dead["alive"][-1] == 0.0 and dead["jacobian"] == 0.0
