@@ -20,7 +20,8 @@ over mixtures and seeds.  The best candidate is then written into ``compare.CHOI
 
 **The interventions** (``--isolate``) retrain LSGAN and BGAN on ring8, seeds 0 and 1, with
 their zoo settings and one change each (``INTERVENTIONS``): 5 critic steps per generator step
-(does the discriminator lag?), and for LSGAN the other label setting a = −1, b = 1, c = 0.
+(does the discriminator lag?), for LSGAN the other label setting a = −1, b = 1, c = 0, and
+for WGAN-GP the penalty weight λ = 0.1 that its authors' toy script uses instead of the paper's 10.
 The unchanged runs are the zoo's own (members do not depend on their stack).
 
 Each objective is trained in one ``train`` call and the file is rewritten after each one, so a
@@ -49,12 +50,13 @@ EVALS = 20                       # evaluations per run (the curves' resolution)
 K = {"ring8": 8, "grid25": 25}
 INTERVENTIONS = [("lsgan", "5 critic steps", dict(n_critic=5)),
                  ("lsgan", "labels a = -1, b = 1, c = 0", dict(a=-1.0, b=1.0, c=0.0)),
-                 ("bgan", "5 critic steps", dict(n_critic=5))]
+                 ("bgan", "5 critic steps", dict(n_critic=5)),
+                 ("wgan-gp", "λ = 0.1 (gan_toy.py's)", dict(gp_weight=0.1))]
 ISOLATE_SEEDS = [0, 1]
 
 
 def isolate(steps: int, device) -> dict:
-    """The ring-collapse interventions, in one ``train`` call."""
+    """The interventions, in one ``train`` call."""
     keys = [(o, name, change, seed) for o, name, change in INTERVENTIONS for seed in ISOLATE_SEEDS]
     members = [dict(objective=o, data="ring8", seed=seed, **{**compare.settings_of(o), **change})
                for o, _, change, seed in keys]

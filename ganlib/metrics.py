@@ -233,7 +233,9 @@ def players_at(G, D, mixture: Mixture, n: int = 2500, seed: int = 0) -> dict:
       (a dead unit passes no gradient, whatever D says);
     * ``d_fake`` and ``d_grad``: the mean of D on G's samples and of ‖∇ₓD‖ there (the direction
       every generator loss of ``ganlib.losses`` follows, scaled by the loss);
-    * ``d_modes``: ``[K]``, D at each mode's mean.
+    * ``d_modes``: ``[K]``, D at each mode's mean;
+    * ``spread``: the median distance of G's samples to their nearest mode mean, in units of the
+      mixture's std (an HQ sample is within 3).
 
     ``G`` and ``D`` are the plain MLPs of ``ganlib.models`` (``Run.G``, ``Run.D``)."""
     latent = next(G.parameters()).shape[1]
@@ -252,4 +254,6 @@ def players_at(G, D, mixture: Mixture, n: int = 2500, seed: int = 0) -> dict:
         d_modes = D(mixture.means.to(dtype))[:, 0]
     return {"jacobian": float(rows.detach().flatten(1).norm(dim=1).mean()), "alive": alive,
             "d_fake": float(d.detach().mean()), "d_grad": float(grad.norm(dim=1).mean()),
-            "d_modes": d_modes.tolist()}
+            "d_modes": d_modes.tolist(),
+            "spread": float(torch.cdist(x.detach().double(), mixture.means.double()).min(dim=1).values.median()
+                            / mixture.std)}

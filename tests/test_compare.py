@@ -170,4 +170,4 @@ def test_the_committed_interventions_change_one_setting_of_the_zoos():
     for r in iso["runs"]:
         assert r["ema"] == compare.CHOICE[r["objective"]]["ema"] and 0 <= r["modes"] <= 8
         assert r["curve"]["modes"][-1] == r["modes"] and r["curve"]["hq"][-1] == pytest.approx(r["hq"])
-        assert set(r["players"]) == {"jacobian", "alive", "d_fake", "d_grad", "d_modes"}
+        assert set(r["players"]) == {"jacobian", "alive", "d_fake", "d_grad", "d_modes", "spread"}
