@@ -80,7 +80,9 @@ def test_the_committed_comparison_was_made_by_the_code_here():
               if k not in ("steps", "n_eval", "eval_every")}
     settings = {o: {k: tuple(v) if isinstance(v, list) else v for k, v in s.items()}
                 for o, s in result["settings"]["objectives"].items()}
-    again = compare.fingerprint(list(result["fingerprint"]), settings, device="cpu", **budget)
+    # one objective at a time, as benchmarks/quality.py made them (in float32 a stack's rounding
+    # differs from a single run's, and Softmax GAN's shift-invariant loss amplifies it)
+    again = {o: compare.fingerprint([o], settings, device="cpu", **budget)[o] for o in result["fingerprint"]}
     assert set(again) == set(losses.names())
     for objective, numbers in result["fingerprint"].items():
         assert numbers == pytest.approx(again[objective], rel=1e-4, abs=1e-5), \
