@@ -83,14 +83,14 @@ def test_an_unknown_objective_value_stops_the_notebook_with_the_valid_names(tmp_
 
 
 def test_the_lr_parameter_overrides_the_zoos_learning_rate(tmp_path):
-    """Chapters 3-6 train with the loss zoo's searched rates unless ``lr`` is given (it once
+    """Chapters 3-6 train with the loss zoo's chosen recipes unless ``lr`` is given (it once
     leaked into the objective's parameters and stopped the notebook)."""
     path = ROOT / "notebooks" / "03_lsgan_training.ipynb"
     nb = pm.execute_notebook(str(path), str(tmp_path / "lr.ipynb"), cwd=str(path.parent),
                              parameters={**CI_PARAMETERS, "steps": 60, "eval_every": 30, "lr": 5e-4},
                              kernel_name="python3", progress_bar=False)
     printed = "".join(o.get("text", "") for o in outputs(nb, "stream"))
-    assert printed.count("lr 0.0005 ") == 4, printed
+    assert printed.count("lr D 0.0005 G 0.0005 ") == 4, printed
 
 
 def test_a_notebook_that_reaches_for_the_network_fails(tmp_path):
