@@ -199,7 +199,7 @@ class FDivergence:
     SymPy (in ``symbolic.u``, ``symbolic.t`` and ``divergences.v``): ``f_expr``
     (the generator function, D_f(P‖Q) = Σ q f(p/q)), ``conjugate_expr`` (f*,
     *derived* from f by ``symbolic.conjugate``), ``domain`` (dom f*),
-    ``activation_expr`` (g_f, mapping a raw output v onto dom f*), ``f_prime_1``
+    ``activation_expr`` (g_f, mapping a raw output v into dom f*), ``f_prime_1``
     (f′(1); an interval — the subdifferential — where f has a kink at 1).
 
     torch: ``f``, ``conjugate`` (both generated from the SymPy expressions),
