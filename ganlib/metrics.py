@@ -67,32 +67,58 @@ def mode_stats(samples: Tensor, mixture: Mixture, threshold: float = 3.0) -> dic
     }
 
 
-def collapse_summary(mode_counts: list) -> dict:
+def mode_hops(mode_counts: list, min_hq: int = 25, majority: float = 0.5) -> list[tuple]:
+    """The hops of a generator's bulk from one mode to another: V7 stated so that it can fail.
+
+    ``mode_counts`` is a history of per-mode HQ counts (``Run.history["mode_counts"]``).  Only
+    evaluations with at least ``min_hq`` HQ samples count (1 % of PacGAN's 2,500: fewer is a
+    generator off the modes, not on one).  Between two consecutive such evaluations t < u there
+    is a *hop* from mode a to mode b ≠ a when
+
+    * a holds at least ``majority`` of the HQ samples at t and **none** at u (a is dropped), and
+    * b holds at least ``majority`` of the HQ samples at u and held **none** at t (b is new).
+
+    A generator that spreads over more and more modes never hops (no mode it held is emptied),
+    nor does one that stays on its modes: V7 is false for a run with no hop.  Returns
+    ``[(t, u, a, b), ...]``, with t and u indices into ``mode_counts``.
+    """
+    counts = np.stack(mode_counts)
+    n_hq = counts.sum(axis=1)
+    kept = [t for t in range(len(counts)) if n_hq[t] >= min_hq]
+    hops = []
+    for t, u in zip(kept, kept[1:]):
+        a, b = int(counts[t].argmax()), int(counts[u].argmax())
+        if (a != b and counts[t, a] >= majority * n_hq[t] and counts[u, b] >= majority * n_hq[u]
+                and counts[u, a] == 0 and counts[t, b] == 0):
+            hops.append((t, u, a, b))
+    return hops
+
+
+def collapse_summary(mode_counts: list, min_hq: int = 25, majority: float = 0.5) -> dict:
     """Mode dropping and hopping in a history of per-mode HQ counts (``Run.history["mode_counts"]``).
 
     Evaluations before the generator first puts an HQ sample on any mode are skipped (an
-    untrained generator has not *dropped* anything).  From then on:
+    untrained generator has not *dropped* anything).  From then on, with *covered* = modes
+    with at least one HQ sample (PacGAN's count):
 
-    * ``dropping``: evaluations covering fewer than K modes, and ``evals`` their total;
+    * ``evals``: the evaluations counted;
+    * ``drops``: evaluations covering at least 2 modes fewer than the most covered before them;
     * ``min_modes`` / ``final_modes``: the fewest modes covered, and the last count;
-    * ``hops``: changes of the most-populated mode between consecutive evaluations while the
-      generator is *collapsed* — covering at least 1 and at most K/2 modes — and
-      ``dominant_modes``: how many distinct modes were most-populated while collapsed.
+    * ``hops``: ``len(mode_hops(...))``, and ``hop_modes``: the distinct modes the hops left or
+      reached.
     """
-    counts = torch.as_tensor(np.stack(mode_counts))
-    K = counts.shape[1]
-    covered = (counts > 0).sum(dim=1)
-    reached = torch.nonzero(covered > 0).flatten()
+    counts = np.stack(mode_counts)
+    covered = (counts > 0).sum(axis=1)
+    reached = np.flatnonzero(covered > 0)
     if len(reached) == 0:
-        return {"evals": 0, "dropping": 0, "min_modes": 0, "hops": 0, "dominant_modes": 0,
+        return {"evals": 0, "drops": 0, "min_modes": 0, "hops": 0, "hop_modes": 0,
                 "final_modes": 0}
     counts, covered = counts[reached[0]:], covered[reached[0]:]
-    dominant = counts.argmax(dim=1)
-    collapsed = (covered >= 1) & (covered <= K // 2)
-    hops = (dominant[1:] != dominant[:-1]) & collapsed[1:] & collapsed[:-1]
-    return {"evals": len(covered), "dropping": int((covered < K).sum()),
-            "min_modes": int(covered.min()), "hops": int(hops.sum()),
-            "dominant_modes": len(set(dominant[collapsed].tolist())),
+    best_before = np.maximum.accumulate(np.concatenate([[0], covered[:-1]]))
+    hops = mode_hops(list(counts), min_hq, majority)
+    return {"evals": len(covered), "drops": int((covered <= best_before - 2).sum()),
+            "min_modes": int(covered.min()), "hops": len(hops),
+            "hop_modes": len({k for _, _, a, b in hops for k in (a, b)}),
             "final_modes": int(covered[-1])}
 
 
@@ -188,7 +214,8 @@ def code_agreement(codes: Tensor, labels: Tensor, n_codes: int, n_labels: int) -
     ``codes`` and ``labels`` are ``[N]`` integer tensors.  Returns the contingency table
     ``counts [n_codes, n_labels]``, ``accuracy``: the fraction of samples whose label is the one
     assigned to their code by the best one-to-one matching of codes to labels (Hungarian
-    algorithm; 1/n_labels for an unrelated code), and ``purity``: the fraction whose label is
+    algorithm; an unrelated code scores a little above 1/n_labels, the matching being fitted to
+    the sample), and ``purity``: the fraction whose label is
     their code's most frequent label (matching not required to be one-to-one).
     """
     from scipy.optimize import linear_sum_assignment

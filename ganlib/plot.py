@@ -125,12 +125,13 @@ def per_mixture(runs: dict, draw, title: str = "{data}", figsize=(10, 3.3)):
     return fig
 
 
-def mode_occupancy(ax, run, title: str | None = None):
+def mode_occupancy(ax, run, title: str | None = None, hops: list | None = None):
     """Heat map: the share of the HQ samples that sit in each mode (rows) over time.
 
     These are the histograms q̂ behind ``rkl``.  A generator that covers every
     mode evenly shows K equal rows at 1/K; one that collapses and hops shows a
     bright cell that moves from row to row.  Columns with no HQ sample stay dark.
+    ``hops`` (from ``metrics.mode_hops``) are marked with a red ring on the mode reached.
     """
     counts = np.stack(run.history["mode_counts"]).T.astype(float)  # [K, n_evals]
     total = counts.sum(axis=0, keepdims=True)
@@ -139,6 +140,11 @@ def mode_occupancy(ax, run, title: str | None = None):
     im = ax.imshow(share, aspect="auto", origin="lower", cmap="viridis", vmin=0, vmax=1,
                    extent=(steps[0], steps[-1], -0.5, share.shape[0] - 0.5),
                    interpolation="nearest")
+    if hops:
+        limits = ax.get_xlim(), ax.get_ylim()
+        ax.scatter([steps[u] for _, u, _, _ in hops], [b for _, _, _, b in hops], s=30,
+                   facecolors="none", edgecolors="tab:red", linewidths=1.2)
+        ax.set_xlim(limits[0]), ax.set_ylim(limits[1])
     ax.set_xlabel("training step")
     ax.set_ylabel("mode k")
     if title:

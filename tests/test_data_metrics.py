@@ -88,19 +88,52 @@ def test_digits_are_offline_and_scaled():
     assert sorted(y.unique().tolist()) == list(range(10))
 
 
-def test_collapse_summary_counts_dropping_and_hopping():
+def test_mode_hops_counts_only_a_bulk_that_leaves_a_mode_empty_for_an_empty_one():
     K = 8
-    def onehot(k, n=100):
-        c = np.zeros(K, dtype=int); c[k] = n; return c
-    history = [np.zeros(K, dtype=int),            # untrained: no HQ sample, skipped
-               onehot(3), onehot(5), onehot(5), onehot(1),   # collapsed, hops 3→5→1: 2 hops
-               np.full(K, 10)]                    # then every mode
+    def counts(**by_mode):
+        c = np.zeros(K, dtype=int)
+        for k, n in by_mode.items():
+            c[int(k[1:])] = n
+        return c
+    history = [counts(),                          # 0: untrained, skipped
+               counts(m3=100),                    # 1: all on mode 3
+               counts(m5=90, m0=10),              # 2: hop 3 -> 5 (3 emptied, 5 was empty)
+               counts(m5=10),                     # 3: under min_hq: not an evaluation that counts
+               counts(m1=60, m5=40),              # 4: 5 not emptied: no hop
+               counts(m2=30, m1=30, m4=20),       # 5: 1 not emptied
+               counts(m6=70, m7=30),              # 6: largest at 5 (mode 1) held 30/80 < 50 %: no
+               counts(m0=100),                    # 7: hop 6 -> 0 (0 held 10 at step 2, none at 6)
+               np.full(K, 10)]                    # 8: everywhere: 0 not emptied
+    assert metrics.mode_hops(history) == [(1, 2, 3, 5), (6, 7, 6, 0)]
+    # a lower bar lets step 5's largest mode (1, with 30 of 80) hop to 6
+    assert metrics.mode_hops(history, majority=0.35) == [(1, 2, 3, 5), (5, 6, 1, 6), (6, 7, 6, 0)]
+    assert metrics.mode_hops(history, min_hq=5) == [(1, 2, 3, 5), (6, 7, 6, 0)]   # step 3 counts: 5 stays
+    assert metrics.mode_hops(history, min_hq=101) == []
     s = metrics.collapse_summary(history)
-    assert s == {"evals": 5, "dropping": 4, "min_modes": 1, "hops": 2, "dominant_modes": 3,
+    # covered from step 1: 1, 2, 1, 2, 3, 2, 1, 8: 2 below the best before (3, at step 5) only at step 7
+    assert s == {"evals": 8, "drops": 1, "min_modes": 1, "hops": 2, "hop_modes": 4,
                  "final_modes": 8}
     assert metrics.collapse_summary([np.zeros(K, dtype=int)] * 3)["evals"] == 0
-    even = metrics.collapse_summary([np.full(K, 5)] * 4)
-    assert even["dropping"] == 0 and even["hops"] == 0
+
+
+def test_mode_hops_is_zero_for_spreading_or_staying_and_label_free():
+    rng = np.random.default_rng(0)
+    K = 8
+    spreading = [np.r_[np.full(k, 50), np.zeros(K - k, dtype=int)] for k in range(1, K + 1)]
+    staying = [np.r_[[200], np.zeros(K - 1, dtype=int)]] * 6
+    for history in (spreading, staying, [np.full(K, 5)] * 4):
+        assert metrics.mode_hops(history) == []
+        assert metrics.collapse_summary(history)["drops"] == 0
+    onto_old = [np.r_[[80, 20], np.zeros(K - 2, dtype=int)], np.r_[[0, 100], np.zeros(K - 2, dtype=int)]]
+    assert metrics.mode_hops(onto_old) == []       # mode 0 dropped, but 1 was held already: no hop
+    onto_new = [np.r_[[80, 0], np.zeros(K - 2, dtype=int)], np.r_[[0, 100], np.zeros(K - 2, dtype=int)]]
+    assert metrics.mode_hops(onto_new) == [(0, 1, 0, 1)]
+    for _ in range(20):                           # relabelling the modes relabels the hops
+        history = [np.eye(K, dtype=int)[rng.integers(K)] * rng.integers(0, 200) for _ in range(30)]
+        perm = rng.permutation(K)
+        hops = metrics.mode_hops(history)
+        assert metrics.mode_hops([h[np.argsort(perm)] for h in history]) == [
+            (t, u, int(perm[a]), int(perm[b])) for t, u, a, b in hops]
 
 
 def test_players_at_reads_the_jacobian_dead_units_and_the_critic_slope():
