@@ -72,8 +72,9 @@ def mode_hops(mode_counts: list, min_hq: int = 25, majority: float = 0.5) -> lis
 
     ``mode_counts`` is a history of per-mode HQ counts (``Run.history["mode_counts"]``).  Only
     evaluations with at least ``min_hq`` HQ samples count (1 % of PacGAN's 2,500: fewer is a
-    generator off the modes, not on one).  Between two consecutive such evaluations t < u there
-    is a *hop* from mode a to mode b ≠ a when
+    generator off the modes, not on one); the others are skipped.  Between two consecutive such
+    evaluations t < u, let a and b be the modes with the most HQ samples at t and at u (the
+    lowest index on ties).  There is a *hop* from a to b ≠ a when
 
     * a holds at least ``majority`` of the HQ samples at t and **none** at u (a is dropped), and
     * b holds at least ``majority`` of the HQ samples at u and held **none** at t (b is new).

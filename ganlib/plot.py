@@ -137,8 +137,9 @@ def mode_occupancy(ax, run, title: str | None = None, hops: list | None = None):
     total = counts.sum(axis=0, keepdims=True)
     share = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
     steps = run.history["eval_step"]
+    half = (steps[-1] - steps[0]) / max(len(steps) - 1, 1) / 2   # column k is centred on steps[k]
     im = ax.imshow(share, aspect="auto", origin="lower", cmap="viridis", vmin=0, vmax=1,
-                   extent=(steps[0], steps[-1], -0.5, share.shape[0] - 0.5),
+                   extent=(steps[0] - half, steps[-1] + half, -0.5, share.shape[0] - 0.5),
                    interpolation="nearest")
     if hops:
         limits = ax.get_xlim(), ax.get_ylim()
