@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,67 @@ def test_nothing_on_a_page_loads_from_the_internet(doms):
         remote = re.findall(tags, dom)
         assert not remote, f"{page} loads {remote}"
         assert not re.search(r"url\(['\"]?https?://", dom), f"{page}: a style loads a remote url()"
+
+
+def test_no_local_page_has_a_launch_button(doms):
+    """The local build names no repository, so no button would need the network."""
+    for page, dom in doms.items():
+        assert "colab.research.google.com" not in dom, page
+
+
+# --------------------------------------------------------------------------
+# The published book: .ci/publish_config.py's configuration, built from a scratch copy of the
+# repository with notebook execution off (seconds), for a made-up OWNER/REPO.
+# --------------------------------------------------------------------------
+
+PUBLISHED_AS = "someone/gan-book-fork"
+
+
+@pytest.fixture(scope="module")
+def published_doms(tmp_path_factory) -> dict[str, str]:
+    if CHROMIUM is None or not (ROOT / "node_modules").exists():
+        why = "no chromium or no node_modules: run `make env`"
+        if os.environ.get("CI"):
+            pytest.fail(f"the published-book check cannot run in CI: {why}")
+        pytest.skip(why)
+    site = tmp_path_factory.mktemp("published")
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in tracked.decode().split("\0"):
+        if name and (ROOT / name).is_file():
+            (site / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, site / name)
+    (site / "node_modules").symlink_to(ROOT / "node_modules")
+    subprocess.run([sys.executable, ".ci/publish_config.py", PUBLISHED_AS], cwd=site, check=True,
+                   capture_output=True)
+    config = yaml.safe_load((site / "_config.yml").read_text())
+    config["execute"]["execute_notebooks"] = "off"
+    (site / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    build = subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "--builder", "html",
+                            "-W", "-n", "--keep-going"], cwd=site, capture_output=True, text=True, timeout=600,
+                           env={**os.environ, "PYTHONPATH": str(ROOT / "tests" / "offline")})
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    profile = tmp_path_factory.mktemp("chromium-profile-published")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run",
+             f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--host-resolver-rules=MAP * ~NOTFOUND"]
+    out = {}
+    for page in PAGES:
+        url = (site / "_build" / "html" / f"{page}.html").as_uri()
+        dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120)
+        assert dom.returncode == 0, f"{page}: chromium failed: {dom.stderr[-2000:]}"
+        out[page] = dom.stdout
+    return out
+
+
+def test_every_published_notebook_page_opens_its_colab_copy(published_doms):
+    notebooks = [page for page in PAGES if (ROOT / f"{page}.ipynb").exists()]
+    assert len(notebooks) == 17
+    for page, dom in published_doms.items():
+        links = set(re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', dom))
+        if page in notebooks:
+            assert links == {f"https://colab.research.google.com/github/{PUBLISHED_AS}/blob/colab/{page}.ipynb"}, \
+                f"{page}: {links}"
+            assert f'href="https://github.com/{PUBLISHED_AS}"' in dom, f"{page}: no repository button"
+            assert f'href="../_sources/{page}.ipynb"' in dom, f"{page}: no download button"
+        else:
+            assert not links, f"{page} is not a notebook but has {links}"
