@@ -43,6 +43,15 @@ def _missing() -> str | None:
     return None
 
 
+def chromium_flags(profile: Path, budget_ms: int = 15000) -> list[str]:
+    """Headless Chromium with its own profile, the page's scripts given ``budget_ms`` of virtual time."""
+    return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            f"--user-data-dir={profile}", f"--virtual-time-budget={budget_ms}",
+            # no request leaves the machine: every host but none resolves nowhere
+            "--host-resolver-rules=MAP * ~NOTFOUND"]
+
+
 @pytest.fixture(scope="module")
 def doms(tmp_path_factory) -> dict[str, str]:
     why = _missing()
@@ -51,12 +60,7 @@ def doms(tmp_path_factory) -> dict[str, str]:
             pytest.fail(f"the browser check cannot run in CI: {why}")
         pytest.skip(why)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run",
-             f"--user-data-dir={profile}", "--virtual-time-budget=15000",
-             # no request leaves the machine: every host but none resolves nowhere
-             "--host-resolver-rules=MAP * ~NOTFOUND"]
+    flags = chromium_flags(tmp_path_factory.mktemp("chromium-profile"))
     out = {}
     for page in PAGES:
         url = (HTML / f"{page}.html").as_uri()
@@ -158,10 +162,7 @@ def published_doms(tmp_path_factory) -> dict[str, str]:
                             "-W", "-n", "--keep-going"], cwd=site, capture_output=True, text=True, timeout=600,
                            env={**os.environ, "PYTHONPATH": str(ROOT / "tests" / "offline")})
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    profile = tmp_path_factory.mktemp("chromium-profile-published")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run",
-             f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--host-resolver-rules=MAP * ~NOTFOUND"]
+    flags = chromium_flags(tmp_path_factory.mktemp("chromium-profile-published"), budget_ms=5000)
     out = {}
     for page in PAGES:
         url = (site / "_build" / "html" / f"{page}.html").as_uri()
