@@ -320,7 +320,7 @@ def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weigh
             x = G(z_eval).float().cpu()
         if not torch.isfinite(x).all():
             raise FloatingPointError(f"infogan: step {step}: the generator's samples contain NaN or inf")
-        nearest = torch.cdist(x.double(), mix.means.double()).argmin(dim=1)
+        _, nearest = _metrics.nearest_mode(x, mix)
         history["eval_step"].append(step)
         history["mode_stats"].append(_metrics.mode_stats(x, mix))
         history["code_accuracy"].append(

@@ -32,8 +32,9 @@ from .data import Mixture
 Tensor = torch.Tensor
 
 
-def mode_counts(samples: Tensor, mixture: Mixture, threshold: float = 3.0) -> Tensor:
-    """Per-mode count of HQ samples, ``[K]`` (int64): the histogram behind ``mode_stats``."""
+def nearest_mode(samples: Tensor, mixture: Mixture) -> tuple[Tensor, Tensor]:
+    """Each sample's distance to its nearest mixture mean and that mean's index, ``([N], [N])``
+    (float64 on the CPU, int64)."""
     if samples.dim() != 2 or samples.shape[1] != mixture.means.shape[1] or samples.shape[0] == 0:
         raise ValueError(
             f"mode_stats: samples have shape {list(samples.shape)}; expected [N, "
@@ -41,11 +42,15 @@ def mode_counts(samples: Tensor, mixture: Mixture, threshold: float = 3.0) -> Te
         )
     if not torch.isfinite(samples).all():
         raise ValueError("mode_stats: samples contain NaN or inf")
+    x = torch.as_tensor(samples).detach().to("cpu", torch.float64)
+    return torch.cdist(x, mixture.means.to(torch.float64)).min(dim=1)   # over the K means
+
+
+def mode_counts(samples: Tensor, mixture: Mixture, threshold: float = 3.0) -> Tensor:
+    """Per-mode count of HQ samples, ``[K]`` (int64): the histogram behind ``mode_stats``."""
     if threshold <= 0:
         raise ValueError(f"mode_stats: threshold must be > 0, got {threshold}")
-    x = samples.detach().to("cpu", torch.float64)
-    dist = torch.cdist(x, mixture.means.to(torch.float64))   # [N, K]
-    nearest_dist, nearest = dist.min(dim=1)
+    nearest_dist, nearest = nearest_mode(samples, mixture)
     hq = nearest_dist < threshold * mixture.std
     return torch.bincount(nearest[hq], minlength=mixture.n_modes)
 
@@ -233,6 +238,17 @@ def code_agreement(codes: Tensor, labels: Tensor, n_codes: int, n_labels: int) -
             "purity": float(counts.max(dim=1).values.sum()) / len(codes)}
 
 
+def code_chance(codes: Tensor, labels: Tensor, n_codes: int, n_labels: int, n_permutations: int = 200,
+                seed: int = 0) -> np.ndarray:
+    """``code_agreement``'s accuracy for ``n_permutations`` random permutations of ``codes``: the
+    accuracy of a code unrelated to the labels but with the same marginals — the chance level,
+    above 1/n_labels because the matching is fitted to the sample."""
+    g = torch.Generator().manual_seed(seed)
+    codes = torch.as_tensor(codes)
+    return np.array([code_agreement(codes[torch.randperm(len(codes), generator=g)], labels, n_codes,
+                                    n_labels)["accuracy"] for _ in range(n_permutations)])
+
+
 def empirical_w1(x: Tensor, y: Tensor) -> float:
     r"""The exact Wasserstein-1 distance between two equal-size samples ``[n, d]``:
 
@@ -283,5 +299,4 @@ def players_at(G, D, mixture: Mixture, n: int = 2500, seed: int = 0) -> dict:
     return {"jacobian": float(rows.detach().flatten(1).norm(dim=1).mean()), "alive": alive,
             "d_fake": float(d.detach().mean()), "d_grad": float(grad.norm(dim=1).mean()),
             "d_modes": d_modes.tolist(),
-            "spread": float(torch.cdist(x.detach().double(), mixture.means.double()).min(dim=1).values.median()
-                            / mixture.std)}
+            "spread": float(nearest_mode(x, mixture)[0].median() / mixture.std)}

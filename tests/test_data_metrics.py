@@ -157,3 +157,22 @@ def test_players_at_reads_the_jacobian_dead_units_and_the_critic_slope():
         G[2].bias.fill_(-1e3)
     dead = metrics.players_at(G, D, ring, n=500)
     assert dead["alive"][-1] == 0.0 and dead["jacobian"] == 0.0
+
+
+def test_nearest_mode_gives_each_samples_nearest_mean_and_its_distance():
+    ring = data.mixture("ring8")
+    shift = torch.tensor([[0.003, -0.004]], dtype=torch.float64)
+    dist, index = metrics.nearest_mode(ring.means.double() + shift, ring)
+    assert index.tolist() == list(range(8))
+    assert torch.allclose(dist, torch.full((8,), 0.005, dtype=torch.float64), atol=1e-12)
+    with pytest.raises(ValueError, match="expected \\[N, 2\\]"):
+        metrics.nearest_mode(torch.zeros(3, 3), ring)
+
+
+def test_code_chance_is_the_accuracy_of_permuted_codes_above_one_over_k():
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 8, (2500,), generator=g)
+    assert metrics.code_agreement(labels, labels, 8, 8)["accuracy"] == 1.0
+    chance = metrics.code_chance(labels, labels, 8, 8, n_permutations=50)
+    assert chance.shape == (50,) and np.array_equal(chance, metrics.code_chance(labels, labels, 8, 8, n_permutations=50))
+    assert 1 / 8 < chance.mean() < 0.2 and chance.max() < 0.25   # fitted matching: a little above 1/8
