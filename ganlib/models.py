@@ -69,11 +69,19 @@ class StackedMLP(nn.Module):
         last = members[0][-1]
         self.out_activation = None if isinstance(last, nn.Linear) else last
 
-    def forward(self, x: Tensor, members: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, members: Tensor | None = None, *,
+                noise=None, stop: int | None = None) -> Tensor:
         """All members, or only the stack's ``members`` (an index tensor; x is then
-        ``[len(members), B, n_in]``)."""
+        ``[len(members), B, n_in]``).  ``noise(i, x)``, when given, replaces the input of
+        layer i (the Gaussian-noise layers of ``ganlib.semi_supervised``); ``stop = i`` returns
+        the input of layer i (after its noise) instead of the output: ``stop = n_layers - 1``
+        gives the last hidden layer, the features that feature matching matches."""
         n = len(self.weights)
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            if noise is not None:
+                x = noise(i, x)
+            if i == stop:
+                return x
             if members is not None:
                 w, b = w[members], b[members]
             x = torch.baddbmm(b, x, w)

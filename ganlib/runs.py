@@ -40,6 +40,43 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     return dev
 
 
+def seeded(seed: int, build):
+    """``build()`` under ``torch.manual_seed(seed)``, the caller's global RNG restored after:
+    how every loop builds a member's initial networks, so a member starts from the same
+    weights alone or in a stack."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build()
+
+
+def member_rngs(seeds: list[int], dev: torch.device) -> list[torch.Generator]:
+    """One ``torch.Generator`` per member, seeded with its seed: all of a member's random
+    draws come from its own generator, so they do not depend on who else is in its stack."""
+    return [torch.Generator(device=dev).manual_seed(s) for s in seeds]
+
+
+def per_member(rngs: list[torch.Generator], draw) -> Tensor:
+    """``[E, ...]``: ``draw(rng)`` for each member's generator, stacked (member e's slice is
+    what it would draw alone)."""
+    return torch.stack([draw(r) for r in rngs])
+
+
+def check_seeds(seed: int, seeds) -> list[int]:
+    """The seeds of a call that takes ``seed=`` (one run) or ``seeds=[...]`` (a stack)."""
+    if seeds is None:
+        seeds = [seed]
+    if not isinstance(seeds, (list, tuple)) or not seeds or \
+            not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of ints, got {seeds!r}")
+    return list(seeds)
+
+
+def progress_bar(total: int, desc: str, enabled: bool):
+    """The one tqdm bar a training call shows (``enabled=False``: none)."""
+    from tqdm.auto import tqdm
+    return tqdm(total=total, disable=not enabled, desc=desc, leave=False)
+
+
 @dataclass
 class Run:
     """What ``train`` returns for each member: its trained networks and its history.

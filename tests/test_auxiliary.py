@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganlib import auxiliary, data, losses, metrics
+from ganlib import auxiliary, data, infogan, losses, metrics, semi_supervised
 
 
 # --- I1: the K+1 logit -------------------------------------------------------------------
@@ -159,31 +159,85 @@ def test_empirical_w1_is_the_sorted_difference_in_one_dimension():
 # --- training ---------------------------------------------------------------------------
 
 def test_labelled_subset_is_balanced_and_checked():
-    x, y = auxiliary.labelled_subset(10, seed=0)
+    x, y = semi_supervised.labelled_subset(10, seed=0)
     assert x.shape == (100, 64) and torch.equal(torch.bincount(y), torch.full((10,), 10))
-    assert not torch.equal(auxiliary.labelled_subset(10, seed=1)[0], x)
+    assert not torch.equal(semi_supervised.labelled_subset(10, seed=1)[0], x)
     with pytest.raises(ValueError, match="labels_per_class must be an int in 1..1"):
-        auxiliary.labelled_subset(1000, seed=0)
+        semi_supervised.labelled_subset(1000, seed=0)
 
 
 def test_semi_supervised_training_is_seeded_and_learns():
-    a = auxiliary.train_semi_supervised(10, seed=0, steps=150, eval_every=50, progress=False, device="cpu")
-    b = auxiliary.train_semi_supervised(10, seed=0, steps=150, eval_every=50, progress=False, device="cpu")
+    a = semi_supervised.train_semi_supervised(10, seed=0, steps=150, eval_every=50, progress=False, device="cpu")
+    b = semi_supervised.train_semi_supervised(10, seed=0, steps=150, eval_every=50, progress=False, device="cpu")
     assert a.history["test_accuracy"] == b.history["test_accuracy"]
     assert a.history["eval_step"] == [0, 50, 100, 150]
     assert a.test_accuracy > 0.5                                  # far above chance (0.1) already
     assert np.isfinite(a.history["d_unsupervised"]).all() and a.history["samples"].shape == (100, 64)
-    base = auxiliary.train_classifier(10, seed=0, steps=150, eval_every=50, device="cpu")
+    base = semi_supervised.train_classifier(10, seed=0, steps=150, eval_every=50, device="cpu")
     assert base.test_accuracy > 0.5 and base.G is None
 
 
 def test_infogan_training_records_code_accuracy_and_checks_its_input():
-    run = auxiliary.train_infogan("ring8", steps=100, eval_every=50, progress=False, device="cpu")
+    run = infogan.train_infogan("ring8", steps=100, eval_every=50, progress=False, device="cpu")
     assert run.history["eval_step"] == [0, 50, 100]
     assert all(0.0 <= a <= 1.0 for a in run.history["code_accuracy"])
     x = run.generate(torch.arange(8))
     assert x.shape == (8, 2) and torch.isfinite(x).all()
     with pytest.raises(ValueError, match="info_weight"):
-        auxiliary.train_infogan("ring8", info_weight=-1.0, steps=10, progress=False)
+        infogan.train_infogan("ring8", info_weight=-1.0, steps=10, progress=False)
     with pytest.raises(ValueError, match="mixture name"):
-        auxiliary.train_infogan(torch.zeros(10, 2), steps=10, progress=False)
+        infogan.train_infogan(torch.zeros(10, 2), steps=10, progress=False)
+
+
+def params_gap(a: torch.nn.Module, b: torch.nn.Module) -> float:
+    return max(float((p - q).detach().abs().max()) for p, q in zip(a.parameters(), b.parameters()))
+
+
+@pytest.fixture
+def float64():
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
+
+
+def test_a_stacked_infogan_member_is_the_run_it_has_alone(float64):
+    """Independence by construction: the λ = 1, seed-3 member trains to the same weights and
+    code accuracies alone and inside a stack of four with other seeds and λ."""
+    settings = dict(steps=60, eval_every=30, progress=False, device="cpu")
+    alone = infogan.train_infogan("ring8", info_weight=1.0, seed=3, **settings)
+    stack = infogan.train_infogan("ring8", members=[dict(info_weight=0.0, seed=0), dict(info_weight=1.0, seed=3),
+                                                    dict(info_weight=0.5, seed=7), dict(seed=1)], **settings)
+    member = stack[1]
+    assert member.config["stack_size"] == 4 and member.config["info_weight"] == 1.0
+    assert params_gap(member.G, alone.G) < 1e-10 and params_gap(member.D, alone.D) < 1e-10
+    assert member.history["code_accuracy"] == alone.history["code_accuracy"]
+    assert np.abs(member.history["d_loss"] - alone.history["d_loss"]).max() < 1e-10
+    assert params_gap(stack[0].G, alone.G) > 1e-3                  # the other members did train
+    # the returned D is an InfoDiscriminator with the stack's weights: it reproduces the last step's outputs
+    x = torch.randn(5, 2, dtype=torch.float64)
+    logit, codes = member.D(x)
+    assert logit.shape == (5,) and codes.shape == (5, 8)
+    with pytest.raises(ValueError, match="members must be a non-empty list of dicts of info_weight and seed"):
+        infogan.train_infogan("ring8", members=[dict(lr_d=1.0)], steps=5, progress=False)
+
+
+def test_a_stacked_semi_supervised_member_is_the_run_it_has_alone(float64):
+    settings = dict(steps=40, eval_every=20, device="cpu")
+    alone = semi_supervised.train_semi_supervised(10, seed=2, progress=False, **settings)
+    member = semi_supervised.train_semi_supervised(10, seeds=[0, 2, 5, 9], progress=False, **settings)[1]
+    assert member.config["stack_size"] == 4 and member.config["seed"] == 2
+    assert params_gap(member.classifier, alone.classifier) < 1e-10 and params_gap(member.G, alone.G) < 1e-10
+    assert member.history["test_accuracy"] == alone.history["test_accuracy"]
+    base_alone = semi_supervised.train_classifier(10, seed=2, **settings)
+    base = semi_supervised.train_classifier(10, seeds=[0, 2, 5], **settings)
+    assert params_gap(base[1].classifier, base_alone.classifier) < 1e-10
+    assert base[1].history["test_accuracy"] == base_alone.history["test_accuracy"]
+    assert params_gap(base[0].classifier, base_alone.classifier) > 1e-3
+    with pytest.raises(ValueError, match="seeds must be a non-empty list of ints"):
+        semi_supervised.train_classifier(10, seeds=[], steps=5)
+
+
+def test_the_old_module_name_still_imports():
+    assert auxiliary.train_infogan is infogan.train_infogan
+    assert auxiliary.train_semi_supervised is semi_supervised.train_semi_supervised

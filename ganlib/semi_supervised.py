@@ -1,0 +1,288 @@
+"""The K+1 semi-supervised GAN on digits (Salimans et al. 2016, §5) and its baseline.
+
+* ``train_semi_supervised``: the discriminator is a K-class classifier whose (K+1)-th class,
+  "generated", has its logit fixed at 0, so D(x) = σ(logsumexp_k l_k(x)) (claim I1).  It
+  learns from a few labelled digits (cross-entropy) and from every unlabelled digit and
+  generated one (the GAN loss on that logit); the generator matches the mean of D's last
+  hidden layer (feature matching).
+* ``train_classifier`` trains the same network on the labelled digits alone: the baseline the
+  GAN must beat.
+
+The losses are ``ganlib.losses.semi_supervised_d`` and ``feature_matching_g``.  Both loops
+train several seeds at once, stacked as ``ganlib.train`` stacks GANs (``models.StackedMLP``,
+one ``vmap`` of the loss, one Adam over the stacked tensors): ``seeds=[0, 1, 2]`` gives one
+run per seed, and each member's trajectory is the one it has alone — its own initial weights,
+labelled subset and random generator (``ganlib.runs``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import losses as _losses
+from . import models as _models
+from .data import digits
+from .runs import (DEFAULTS, check_seeds, check_settings, member_rngs, per_member, pick_device,
+                   progress_bar, raise_if_not_finite, seeded)
+
+Tensor = torch.Tensor
+
+
+def labelled_subset(labels_per_class: int, seed: int) -> tuple[Tensor, Tensor]:
+    """``labels_per_class`` digits of each class drawn (with ``seed``) from ``digits("train")``."""
+    x, y = digits("train")
+    counts = torch.bincount(y, minlength=10)
+    if not isinstance(labels_per_class, int) or not 1 <= labels_per_class <= int(counts.min()):
+        raise ValueError(f"labels_per_class must be an int in 1..{int(counts.min())} (the rarest "
+                         f"class of the training split), got {labels_per_class!r}")
+    rng = torch.Generator().manual_seed(seed)
+    idx = torch.cat([torch.nonzero(y == k).flatten()[torch.randperm(int(counts[k]), generator=rng)]
+                     [:labels_per_class] for k in range(10)])
+    return x[idx], y[idx]
+
+
+class GaussianNoise(nn.Module):
+    """Adds N(0, std²) noise to its input in training mode; the identity in eval mode.
+    Salimans et al.'s discriminators add it before every layer (their code: 0.3 at the input,
+    0.5 after each hidden layer): a regulariser that matters when labels are few."""
+
+    def __init__(self, std: float):
+        super().__init__()
+        self.std = std
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.std == 0:
+            return x
+        return x + self.std * torch.randn_like(x)
+
+
+def noise_levels(noise: float) -> list[float]:
+    """The noise std before each of the three layers: ``0.6·noise`` at the input, then ``noise``."""
+    return [0.6 * noise, noise, noise]
+
+
+def classifier_network(hidden: int = 128, noise: float = 0.0) -> nn.Sequential:
+    """The classifier/discriminator of this section: 64 → hidden → hidden → 10 (ReLU), with
+    ``GaussianNoise`` of std ``noise_levels(noise)`` before each layer; ``net[:-1]`` gives the
+    features that feature matching uses.  (What the training calls return for each member.)"""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out, std) in enumerate(zip([64, hidden, hidden], [hidden, hidden, 10],
+                                               noise_levels(noise))):
+        layers += [GaussianNoise(std), nn.Linear(n_in, n_out)]
+        if i < 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+@dataclass
+class SemiSupervisedRun:
+    """What ``train_semi_supervised`` and ``train_classifier`` return for each member.
+
+    ``history["eval_step"]`` and ``history["test_accuracy"]`` trace the classifier's accuracy
+    on the held-out digits (``digits("test")``); a GAN run also has ``d_supervised``,
+    ``d_unsupervised`` and ``g_loss`` per step and the generator's ``samples`` at the end.
+    ``seconds`` is the wall-clock of the whole stack.
+    """
+
+    classifier: nn.Sequential
+    G: nn.Module | None
+    config: dict
+    history: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def test_accuracy(self) -> float:
+        return self.history["test_accuracy"][-1]
+
+
+class _Stack:
+    """The classifiers of E members, stacked, with each member's Gaussian noise drawn from
+    its own generator; built from ``classifier_network`` under each member's seed."""
+
+    def __init__(self, seeds, hidden, noise, rngs, dev, with_generator=False, latent_dim=16):
+        built = [seeded(s, lambda: (classifier_network(hidden, noise),
+                                    _models.generator(latent_dim, 64, hidden, 2, nn.Tanh())
+                                    if with_generator else None)) for s in seeds]
+        self.templates = [b[0] for b in built]
+        self.D = _models.StackedMLP(self.templates).to(dev)
+        self.G = _models.StackedMLP([b[1] for b in built]).to(dev) if with_generator else None
+        self.G_templates = [b[1] for b in built]
+        self.stds, self.rngs = noise_levels(noise), rngs
+
+    def noise(self, i: int, x: Tensor) -> Tensor:
+        std = self.stds[i]
+        if std == 0:
+            return x
+        return x + std * per_member(self.rngs, lambda r: torch.randn(
+            x.shape[1:], generator=r, device=x.device, dtype=x.dtype))
+
+    def logits(self, x: Tensor) -> Tensor:
+        return self.D(x, noise=self.noise)
+
+    def features(self, x: Tensor) -> Tensor:
+        return self.D(x, noise=self.noise, stop=len(self.D.weights) - 1)
+
+    def accuracy(self, x: Tensor, y: Tensor) -> list[float]:
+        """Each member's test accuracy, without noise (eval mode)."""
+        with torch.no_grad():
+            pred = self.D(x.expand(len(self.rngs), *x.shape)).argmax(dim=2)
+        return (pred == y).float().mean(dim=1).tolist()
+
+    def classifier(self, e: int) -> nn.Sequential:
+        return self.D.member(e, self.templates[e]).eval()
+
+
+def _labelled(labels_per_class, seeds, dev):
+    subsets = [labelled_subset(labels_per_class, s) for s in seeds]
+    return (torch.stack([x for x, _ in subsets]).to(dev, torch.get_default_dtype()),
+            torch.stack([y for _, y in subsets]).to(dev))
+
+
+def _test_split(dev):
+    x, y = digits("test")
+    return x.to(dev, torch.get_default_dtype()), y.to(dev)
+
+
+def _batch(rngs, x: Tensor, batch_size: int, y: Tensor | None = None):
+    """Each member's batch, drawn with replacement with its own generator: from its own
+    ``x[e]`` (``x`` ``[E, N, d]``) or from one shared ``x`` ``[N, d]``."""
+    n = x.shape[-2]
+    idx = per_member(rngs, lambda r: torch.randint(n, (batch_size,), generator=r, device=x.device))
+    if x.dim() == 2:
+        return x[idx]
+    rows = torch.arange(len(rngs), device=x.device)[:, None]
+    return (x[rows, idx], y[rows, idx]) if y is not None else x[rows, idx]
+
+
+def _check(steps, eval_every, **sizes) -> int:
+    """Check the settings; return ``eval_every`` (default: steps // 20)."""
+    check_settings(steps=steps, lr_d=sizes.pop("lr_d", 1.0), lr_g=sizes.pop("lr_g", 1.0), **sizes)
+    eval_every = eval_every or max(1, steps // 20)
+    check_settings(eval_every=eval_every, lr_d=1.0, lr_g=1.0)
+    return eval_every
+
+
+def train_classifier(labels_per_class: int = 10, *, seed: int = 0, seeds: list[int] | None = None,
+                     steps: int = 6000, lr: float = 1e-3, hidden: int = 128, noise: float = 1.0,
+                     batch_size: int = 100, device: str | torch.device | None = None,
+                     eval_every: int | None = None) -> SemiSupervisedRun | list[SemiSupervisedRun]:
+    """The baseline: ``classifier_network`` trained on the labelled digits alone (cross-entropy,
+    Adam β = (0.5, 0.999), the settings and the labelled subset of ``train_semi_supervised``).
+    ``seeds=[...]``: one run per seed, trained as one stack."""
+    eval_every = _check(steps, eval_every, batch_size=batch_size, hidden=hidden, lr_d=lr, lr_g=lr)
+    members = check_seeds(seed, seeds)
+    dev = pick_device(device)
+    x_lab, y_lab = _labelled(labels_per_class, members, dev)
+    x_test, y_test = _test_split(dev)
+    rngs = member_rngs(members, dev)
+    net = _Stack(members, hidden, noise, rngs, dev)
+    opt = torch.optim.Adam(net.D.parameters(), lr=lr, betas=DEFAULTS["betas"])
+    cross_entropy = torch.func.vmap(F.cross_entropy)
+    E = len(members)
+    history = [{"eval_step": [0], "test_accuracy": [a]} for a in net.accuracy(x_test, y_test)]
+    losses = torch.empty(steps, E, device=dev)
+    labels = [f"classifier (seed {s})" for s in members]
+    start = time.perf_counter()
+    for step in range(1, steps + 1):
+        x, y = _batch(rngs, x_lab, batch_size, y_lab)
+        loss = cross_entropy(net.logits(x), y)                       # [E]
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        opt.step()
+        losses[step - 1] = loss.detach()
+        if step % eval_every == 0 or step == steps:
+            raise_if_not_finite(steps, [losses[:step]] * 4, labels)
+            for h, a in zip(history, net.accuracy(x_test, y_test)):
+                h["eval_step"].append(step)
+                h["test_accuracy"].append(a)
+    seconds = time.perf_counter() - start
+    runs = []
+    for e, (s, h) in enumerate(zip(members, history)):
+        h["loss"] = losses[:, e].cpu().numpy()
+        config = dict(labels_per_class=labels_per_class, seed=s, steps=steps, lr=lr, hidden=hidden,
+                      batch_size=batch_size, device=str(dev), stack_size=E)
+        runs.append(SemiSupervisedRun(net.classifier(e), None, config, h, seconds))
+    return runs if seeds is not None else runs[0]
+
+
+def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, seeds: list[int] | None = None,
+                          steps: int = 6000, lr_d: float = 1e-3, lr_g: float = 1e-3, hidden: int = 128,
+                          noise: float = 1.0, latent_dim: int = 16, batch_size: int = 100,
+                          device: str | torch.device | None = None, eval_every: int | None = None,
+                          progress: bool = True) -> SemiSupervisedRun | list[SemiSupervisedRun]:
+    """Salimans et al.'s semi-supervised GAN on digits with ``labels_per_class`` labels per class.
+
+    Each step: one discriminator update on ``L_supervised + L_unsupervised``
+    (``losses.semi_supervised_d``: a labelled batch, an unlabelled batch of all 1,200 training
+    digits, a generated batch), then one generator update on feature matching
+    (``losses.feature_matching_g``, D's last hidden layer).  G is latent_dim → hidden → hidden
+    → 64 with tanh.  Adam β = (0.5, 0.999) for both.  ``seeds=[...]``: one run per seed,
+    trained as one stack.
+    """
+    eval_every = _check(steps, eval_every, batch_size=batch_size, hidden=hidden,
+                        latent_dim=latent_dim, lr_d=lr_d, lr_g=lr_g)
+    members = check_seeds(seed, seeds)
+    dev = pick_device(device)
+    x_lab, y_lab = _labelled(labels_per_class, members, dev)
+    x_unl = digits("train")[0].to(dev, torch.get_default_dtype())
+    x_test, y_test = _test_split(dev)
+    rngs = member_rngs(members, dev)
+    net = _Stack(members, hidden, noise, rngs, dev, with_generator=True, latent_dim=latent_dim)
+    G, E = net.G, len(members)
+    opt_d = torch.optim.Adam(net.D.parameters(), lr=lr_d, betas=DEFAULTS["betas"])
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=DEFAULTS["betas"])
+    d_losses = torch.func.vmap(_losses.semi_supervised_d)
+    g_losses = torch.func.vmap(_losses.feature_matching_g)
+
+    def z(n: int) -> Tensor:
+        return per_member(rngs, lambda r: torch.randn(n, latent_dim, generator=r, device=dev))
+
+    hist = {k: torch.empty(steps, E, device=dev) for k in ("d_supervised", "d_unsupervised", "g_loss")}
+    history = [{"eval_step": [0], "test_accuracy": [a]} for a in net.accuracy(x_test, y_test)]
+    labels = [f"semi-supervised (seed {s})" for s in members]
+    bar = progress_bar(steps, (f"{E} × " if E > 1 else "") + "K+1 semi-supervised", progress)
+    g_params = list(G.parameters())
+    start = time.perf_counter()
+    for step in range(1, steps + 1):
+        xl, yl = _batch(rngs, x_lab, batch_size, y_lab)
+        xu = _batch(rngs, x_unl, batch_size)
+        with torch.no_grad():
+            fake = G(z(batch_size))
+        sup, unsup = d_losses(net.logits(xl), yl, net.logits(xu), net.logits(fake))     # [E] each
+        opt_d.zero_grad(set_to_none=True)
+        (sup + unsup).sum().backward()
+        opt_d.step()
+
+        fake = G(z(batch_size))
+        g_loss = g_losses(net.features(_batch(rngs, x_unl, batch_size)), net.features(fake))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.sum().backward(inputs=g_params)
+        opt_g.step()
+        for k, v in (("d_supervised", sup), ("d_unsupervised", unsup), ("g_loss", g_loss)):
+            hist[k][step - 1] = v.detach()
+        if step % eval_every == 0 or step == steps:
+            raise_if_not_finite(steps, [hist["d_supervised"][:step], hist["d_unsupervised"][:step],
+                                        hist["g_loss"][:step], hist["g_loss"][:step]], labels)
+            for h, a in zip(history, net.accuracy(x_test, y_test)):
+                h["eval_step"].append(step)
+                h["test_accuracy"].append(a)
+            bar.update(step - bar.n)
+    bar.close()
+    seconds = time.perf_counter() - start
+    with torch.no_grad():
+        samples = G(z(100)).cpu().numpy()
+    runs = []
+    for e, (s, h) in enumerate(zip(members, history)):
+        h.update({k: v[:, e].cpu().numpy() for k, v in hist.items()})
+        h["samples"] = samples[e]
+        config = dict(labels_per_class=labels_per_class, seed=s, steps=steps, lr_d=lr_d, lr_g=lr_g,
+                      hidden=hidden, latent_dim=latent_dim, batch_size=batch_size, device=str(dev),
+                      stack_size=E)
+        runs.append(SemiSupervisedRun(net.classifier(e), G.member(e, net.G_templates[e]).eval(),
+                                      config, h, seconds))
+    return runs if seeds is not None else runs[0]
