@@ -256,21 +256,28 @@ def _members(objectives, datasets, seeds, settings) -> tuple[list, list]:
     return keys, [dict(objective=o, data=d, seed=seed, **settings[o]) for o, d, seed in keys]
 
 
+def prefix_fingerprint(members: list[dict], device=None, **settings) -> list[list[float]]:
+    """``[last d_loss, last g_loss, sum of G's weights]`` of each member after the first
+    ``FINGERPRINT_STEPS`` steps of ``train(members=members, **settings)``: a prefix of the
+    run the same call trains to any length (the draws of a step do not depend on the total).
+    A committed result stores it; its test recomputes it, so the file fails as soon as the code
+    that trained it no longer gives the same runs."""
+    short = {**settings, "steps": FINGERPRINT_STEPS, "n_eval": 16, "eval_every": None}
+    runs = train(members=members, device=device, progress=False, **short)
+    return [[float(r.history["d_loss"][-1]), float(r.history["g_loss"][-1]),
+             float(sum(p.detach().double().sum() for p in r.G.parameters()))] for r in runs]
+
+
 def fingerprint(objectives: list[str] | None = None, settings: dict | None = None,
                 device=None, **budget) -> dict:
-    """The first ``FINGERPRINT_STEPS`` steps of every objective's seed-0 ring8 zoo run (a
-    prefix of the run ``loss_zoo`` trains: the draws of a step do not depend on the total):
+    """``prefix_fingerprint`` of every objective's seed-0 ring8 zoo run:
     ``{objective: [last d_loss, last g_loss, sum of G's weights]}``.  ``loss_zoo`` stores it
-    with its result; ``tests/test_compare.py`` recomputes it, so a committed comparison fails
-    its test as soon as the code that trains it no longer gives the same runs."""
+    with its result; ``tests/test_compare.py`` recomputes it."""
     objectives = list(objectives or _objective_names())
     settings = {o: settings_of(o) for o in objectives} | (settings or {})
-    budget = {**BUDGET, **budget, "steps": FINGERPRINT_STEPS, "n_eval": 16, "eval_every": None}
     _, members = _members(objectives, ("ring8",), (0,), settings)
-    runs = train(members=members, device=device, progress=False, **budget)
-    return {o: [float(r.history["d_loss"][-1]), float(r.history["g_loss"][-1]),
-                float(sum(p.detach().double().sum() for p in r.G.parameters()))]
-            for o, r in zip(objectives, runs)}
+    numbers = prefix_fingerprint(members, device=device, **{**BUDGET, **budget})
+    return dict(zip(objectives, numbers))
 
 
 def loss_zoo(objectives: list[str] | None = None, datasets: tuple[str, ...] = DATASETS, *,

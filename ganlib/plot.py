@@ -125,18 +125,19 @@ def per_mixture(runs: dict, draw, title: str = "{data}", figsize=(10, 3.3)):
     return fig
 
 
-def mode_occupancy(ax, run, title: str | None = None, hops: list | None = None):
+def mode_occupancy(ax, history: dict, title: str | None = None, hops: list | None = None):
     """Heat map: the share of the HQ samples that sit in each mode (rows) over time.
 
-    These are the histograms q̂ behind ``rkl``.  A generator that covers every
-    mode evenly shows K equal rows at 1/K; one that collapses and hops shows a
+    ``history`` holds ``eval_step`` and ``mode_counts`` (a ``Run.history`` or a
+    ``Run.mode_record()``).  These are the histograms q̂ behind ``rkl``.  A generator that
+    covers every mode evenly shows K equal rows at 1/K; one that collapses and hops shows a
     bright cell that moves from row to row.  Columns with no HQ sample stay dark.
     ``hops`` (from ``metrics.mode_hops``) are marked with a red ring on the mode reached.
     """
-    counts = np.stack(run.history["mode_counts"]).T.astype(float)  # [K, n_evals]
+    counts = np.stack(history["mode_counts"]).T.astype(float)  # [K, n_evals]
     total = counts.sum(axis=0, keepdims=True)
     share = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
-    steps = run.history["eval_step"]
+    steps = history["eval_step"]
     half = (steps[-1] - steps[0]) / max(len(steps) - 1, 1) / 2   # column k is centred on steps[k]
     im = ax.imshow(share, aspect="auto", origin="lower", cmap="viridis", vmin=0, vmax=1,
                    extent=(steps[0] - half, steps[-1] + half, -0.5, share.shape[0] - 0.5),

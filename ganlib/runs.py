@@ -111,6 +111,15 @@ class Run:
         """``mode_stats`` of the last evaluation (of the raw generator)."""
         return self.history["mode_stats"][-1]
 
+    def mode_record(self) -> dict:
+        """The run's mode history as plain JSON data: ``objective``, ``seed``, ``eval_step``,
+        ``mode_counts`` (lists) and ``final_stats`` — what ``plot.mode_occupancy`` and
+        ``metrics.mode_hops`` read, and what ``benchmarks/mode_hopping.py`` commits."""
+        return {"objective": self.config["objective"], "seed": self.config["seed"],
+                "eval_step": [int(t) for t in self.history["eval_step"]],
+                "mode_counts": [[int(c) for c in counts] for counts in self.history["mode_counts"]],
+                "final_stats": dict(self.final_stats)}
+
     @property
     def final_ema_stats(self) -> dict:
         """``mode_stats`` of the averaged generator's last evaluation (``g_ema`` on)."""

@@ -1,0 +1,77 @@
+"""V7 at publication size: do non-saturating GANs on the ring hop between modes?
+
+    python benchmarks/mode_hopping.py              # 8 seeds of both losses, 10,000 steps (~4 min, 2 cores)
+    python benchmarks/mode_hopping.py --seeds 16   # more seeds
+
+Both generator losses of the vanilla GAN (``minimax``: saturating; ``nonsaturating``) train on
+ring8 with chapter 1's settings (``SETTINGS``: the book's reference toy GAN, Adam 1e-4,
+β = (0.5, 0.999), batch 256, an evaluation of 2,500 samples every 250 steps), seeds 0 … n−1,
+all in one ``ganlib.train.train`` call (one stack).  It writes
+``benchmarks/results/mode_hopping.json``: the settings, each run's mode history
+(``Run.mode_record``: the HQ samples per mode at every evaluation, and the final scores), and a
+fingerprint (``ganlib.compare.prefix_fingerprint``: the same call cut to 50 steps, each member's
+last losses and the sum of its generator's weights).  Chapter 1 renders the file (and can retrain it);
+``tests/test_mode_hopping.py`` recomputes the fingerprint, so the committed file fails its test
+as soon as the code here no longer trains the same runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+import torch
+
+from ganlib.compare import FINGERPRINT_STEPS, prefix_fingerprint
+from ganlib.train import train
+
+RESULT = Path(__file__).resolve().parent / "results" / "mode_hopping.json"
+LOSSES = ("minimax", "nonsaturating")
+SETTINGS = dict(data="ring8", steps=10_000, batch_size=256, lr_d=1e-4, lr_g=1e-4, eval_every=250,
+                n_eval=2500)
+
+
+def members(seeds: list[int]) -> list[dict]:
+    """Both losses × the seeds, in the order of the result's ``runs``."""
+    return [dict(objective=o, seed=s) for o in LOSSES for s in seeds]
+
+
+def git_commit() -> str:
+    """The commit the code was run at, ``+changes`` when ganlib or benchmarks had uncommitted edits."""
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=RESULT.parent,
+                              check=True).stdout.strip()
+    try:
+        dirty = git("status", "--porcelain", "--", "../../ganlib", "..")
+        return git("rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=8, help="seeds 0 … n-1 of each loss (default 8)")
+    parser.add_argument("--out", type=Path, default=RESULT)
+    args = parser.parse_args()
+    seeds = list(range(args.seeds))
+    member_list = members(seeds)
+    start = time.perf_counter()
+    runs = train(members=member_list, device="cpu", **SETTINGS)
+    seconds = time.perf_counter() - start
+    result = {"settings": SETTINGS, "losses": list(LOSSES), "seeds": seeds, "members": member_list,
+              "runs": [r.mode_record() for r in runs],
+              "fingerprint": {"steps": FINGERPRINT_STEPS,
+                              "numbers": prefix_fingerprint(member_list, device="cpu", **SETTINGS)},
+              "seconds": seconds, "stack_size": runs[0].config["stack_size"],
+              "made_with": {"git": git_commit(), "torch": torch.__version__,
+                            "machine": platform.machine(), "threads": torch.get_num_threads()}}
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{len(runs)} runs in {seconds:.0f} s → {args.out}")
+
+
+if __name__ == "__main__":
+    main()
