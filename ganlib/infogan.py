@@ -29,7 +29,7 @@ from . import models as _models
 from .data import Mixture
 from .data import mixture as _mixture
 from .runs import (DEFAULTS, Run, check_settings, member_rngs, per_member, pick_device,
-                   progress_bar, raise_if_not_finite, seeded)
+                   progress_bar, raise_if_not_finite, record, seeded, update)
 
 Tensor = torch.Tensor
 
@@ -151,8 +151,8 @@ def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weigh
     D = _models.StackedMLP([d.as_mlp() for _, d in built]).to(dev)
     rngs = member_rngs([s["seed"] for s in specs], dev)
     weights = torch.tensor([float(s["info_weight"]) for s in specs], device=dev)
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=DEFAULTS["betas"])
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=DEFAULTS["betas"])
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=DEFAULTS["betas"], fused=True)
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=DEFAULTS["betas"], fused=True)
     d_losses = torch.func.vmap(info_d_loss)
     g_losses = torch.func.vmap(info_g_loss)
 
@@ -200,18 +200,13 @@ def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weigh
             fake = G(gz)
         out_real = D(x)
         d_total, d_loss = d_losses(out_real, D(fake), c, weights)
-        opt_d.zero_grad(set_to_none=True)
-        d_total.sum().backward()
-        opt_d.step()
+        update(opt_d, d_total.sum())
 
         c, gz = codes_and_noise(batch_size)
         g_total, g_loss, info = g_losses(out_real.detach(), D(G(gz)), c, weights)
-        opt_g.zero_grad(set_to_none=True)
-        g_total.sum().backward(inputs=g_params)
-        opt_g.step()
+        update(opt_g, g_total.sum(), g_params)
         # d_loss, g_loss: the GAN parts; info_loss: the G step's cross-entropy
-        for k, v in (("d_loss", d_loss), ("g_loss", g_loss), ("info_loss", info)):
-            hist[k][step - 1] = v.detach()
+        record(hist, step, {"d_loss": d_loss, "g_loss": g_loss, "info_loss": info})
         if step % eval_every == 0 or step == steps:
             raise_if_not_finite(steps, [hist["d_loss"][:step], hist["info_loss"][:step],
                                         hist["g_loss"][:step], hist["g_loss"][:step]], labels)

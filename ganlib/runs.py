@@ -71,6 +71,20 @@ def check_seeds(seed: int, seeds) -> list[int]:
     return list(seeds)
 
 
+def update(optimizer, loss: Tensor, inputs: list[Tensor] | None = None) -> None:
+    """One optimiser step on ``loss`` (the members' summed losses): gradients of ``inputs``
+    only, when given (the generator's step must not leave gradients in D)."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward(inputs=inputs)
+    optimizer.step()
+
+
+def record(history: dict[str, Tensor], step: int, values: dict[str, Tensor]) -> None:
+    """Store each member's ``[E]`` values of one step in ``history[k][step - 1]``."""
+    for k, v in values.items():
+        history[k][step - 1] = v.detach()
+
+
 def progress_bar(total: int, desc: str, enabled: bool):
     """The one tqdm bar a training call shows (``enabled=False``: none)."""
     from tqdm.auto import tqdm

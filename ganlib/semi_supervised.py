@@ -28,7 +28,7 @@ from . import losses as _losses
 from . import models as _models
 from .data import digits
 from .runs import (DEFAULTS, check_seeds, check_settings, member_rngs, per_member, pick_device,
-                   progress_bar, raise_if_not_finite, seeded)
+                   progress_bar, raise_if_not_finite, record, seeded, update)
 
 Tensor = torch.Tensor
 
@@ -181,7 +181,7 @@ def train_classifier(labels_per_class: int = 10, *, seed: int = 0, seeds: list[i
     x_test, y_test = _test_split(dev)
     rngs = member_rngs(members, dev)
     net = _Stack(members, hidden, noise, rngs, dev)
-    opt = torch.optim.Adam(net.D.parameters(), lr=lr, betas=DEFAULTS["betas"])
+    opt = torch.optim.Adam(net.D.parameters(), lr=lr, betas=DEFAULTS["betas"], fused=True)
     cross_entropy = torch.func.vmap(F.cross_entropy)
     E = len(members)
     history = [{"eval_step": [0], "test_accuracy": [a]} for a in net.accuracy(x_test, y_test)]
@@ -191,9 +191,7 @@ def train_classifier(labels_per_class: int = 10, *, seed: int = 0, seeds: list[i
     for step in range(1, steps + 1):
         x, y = _batch(rngs, x_lab, batch_size, y_lab)
         loss = cross_entropy(net.logits(x), y)                       # [E]
-        opt.zero_grad(set_to_none=True)
-        loss.sum().backward()
-        opt.step()
+        update(opt, loss.sum())
         losses[step - 1] = loss.detach()
         if step % eval_every == 0 or step == steps:
             raise_if_not_finite(steps, [losses[:step]] * 4, labels)
@@ -234,8 +232,8 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, seeds: l
     rngs = member_rngs(members, dev)
     net = _Stack(members, hidden, noise, rngs, dev, with_generator=True, latent_dim=latent_dim)
     G, E = net.G, len(members)
-    opt_d = torch.optim.Adam(net.D.parameters(), lr=lr_d, betas=DEFAULTS["betas"])
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=DEFAULTS["betas"])
+    opt_d = torch.optim.Adam(net.D.parameters(), lr=lr_d, betas=DEFAULTS["betas"], fused=True)
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=DEFAULTS["betas"], fused=True)
     d_losses = torch.func.vmap(_losses.semi_supervised_d)
     g_losses = torch.func.vmap(_losses.feature_matching_g)
 
@@ -254,17 +252,12 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, seeds: l
         with torch.no_grad():
             fake = G(z(batch_size))
         sup, unsup = d_losses(net.logits(xl), yl, net.logits(xu), net.logits(fake))     # [E] each
-        opt_d.zero_grad(set_to_none=True)
-        (sup + unsup).sum().backward()
-        opt_d.step()
+        update(opt_d, (sup + unsup).sum())
 
         fake = G(z(batch_size))
         g_loss = g_losses(net.features(_batch(rngs, x_unl, batch_size)), net.features(fake))
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.sum().backward(inputs=g_params)
-        opt_g.step()
-        for k, v in (("d_supervised", sup), ("d_unsupervised", unsup), ("g_loss", g_loss)):
-            hist[k][step - 1] = v.detach()
+        update(opt_g, g_loss.sum(), g_params)
+        record(hist, step, {"d_supervised": sup, "d_unsupervised": unsup, "g_loss": g_loss})
         if step % eval_every == 0 or step == steps:
             raise_if_not_finite(steps, [hist["d_supervised"][:step], hist["d_unsupervised"][:step],
                                         hist["g_loss"][:step], hist["g_loss"][:step]], labels)
