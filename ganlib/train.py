@@ -60,8 +60,8 @@ from . import metrics as _metrics
 from . import models as _models
 from .data import Mixture, mixture as _mixture
 from .runs import (CHECKPOINT_FORMAT, DEFAULTS, Run, check_positive_int, check_resumable,
-                   check_settings, load_checkpoint, pick_device, raise_if_not_finite,
-                   save_checkpoint)
+                   check_settings, load_checkpoint, member_rngs, pick_device, raise_if_not_finite,
+                   save_checkpoint, seeded)
 
 __all__ = ["train", "critic_step", "Run", "pick_device", "load_checkpoint", "DEFAULTS", "CHUNK"]
 
@@ -288,6 +288,7 @@ def train(
         groups.setdefault(tuple(spec[k] for k in STACK_KEYS) + (spec["data_dim"],), []).append(i)
     stacks: dict[tuple, list[int]] = {}
     for key, idx in groups.items():
+        idx = _side_by_side(idx, specs)
         n = -(-len(idx) // max_stack)                 # the fewest stacks of ≤ max_stack members
         for j in range(n):
             stacks[key + (j,)] = idx[j * len(idx) // n:(j + 1) * len(idx) // n]
@@ -392,13 +393,28 @@ def _draw_chunk(spec: dict, rng: torch.Generator, dev: torch.device) -> dict:
     return draws
 
 
-def _member_losses(groups: list[tuple[Tensor | None, callable]], real_out: Tensor,
-                   fake_out: Tensor, inverse: Tensor | None) -> Tensor:
-    """``[E]`` losses: each group of members (``idx``) through its objective's loss, vmapped."""
-    if inverse is None:                                      # one objective for the stack
+def _objective_key(spec: dict):
+    """Members whose objectives are equal (name and parameters) compute their losses together."""
+    o = spec["objective"]
+    return (o.name, repr(sorted(o.params.items()))) if o.name in _losses.names() else id(o)
+
+
+def _side_by_side(idx: list[int], specs: list[dict]) -> list[int]:
+    """``idx`` reordered so that members with one objective sit side by side (in order of first
+    appearance, stable within): each objective's members are then one slice of the stack."""
+    first: dict = {}
+    for i in idx:
+        first.setdefault(_objective_key(specs[i]), len(first))
+    return sorted(idx, key=lambda i: first[_objective_key(specs[i])])
+
+
+def _member_losses(groups: list[tuple[slice, callable]], real_out: Tensor,
+                   fake_out: Tensor) -> Tensor:
+    """``[E]`` losses: each run of consecutive members with one objective (a slice of the stack)
+    through its objective's loss, vmapped."""
+    if len(groups) == 1:                                     # one objective for the stack
         return groups[0][1](real_out, fake_out)
-    parts = [fn(real_out[idx], fake_out[idx]) for idx, fn in groups]
-    return torch.cat(parts)[inverse]
+    return torch.cat([fn(real_out[sl], fake_out[sl]) for sl, fn in groups])
 
 
 def _member_norms(params: list[Tensor]) -> Tensor:
@@ -412,35 +428,33 @@ def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_
     n_critic, B, latent = s0["n_critic"], s0["batch_size"], s0["latent_dim"]
 
     # Members built as a single run builds them, then stacked.
-    Gs, Ds = [], []
-    for spec in specs:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(spec["seed"])
-            Gs.append(_models.generator(latent, spec["data_dim"], spec["hidden"], spec["depth"],
-                                        nn.Tanh() if spec["tanh_output"] else None))
-            Ds.append(_models.discriminator(spec["data_dim"], spec["hidden"], spec["depth"]))
+    def build(spec: dict):
+        return (_models.generator(latent, spec["data_dim"], spec["hidden"], spec["depth"],
+                                  nn.Tanh() if spec["tanh_output"] else None),
+                _models.discriminator(spec["data_dim"], spec["hidden"], spec["depth"]))
+
+    Gs, Ds = map(list, zip(*[seeded(spec["seed"], lambda: build(spec)) for spec in specs]))
     G, D = _models.StackedMLP(Gs).to(dev), _models.StackedMLP(Ds).to(dev)
     ema = torch.tensor([s["g_ema"] for s in specs], device=dev).view(E, 1, 1)
     G_ema = copy.deepcopy(G).requires_grad_(False) if bool((ema > 0).any()) else None
-    rngs = [torch.Generator(device=dev).manual_seed(s["seed"]) for s in specs]
+    rngs = member_rngs([s["seed"] for s in specs], dev)
     opt_d = _optimizer(D.parameters(), specs, "lr_d", dev)
     opt_g = _optimizer(G.parameters(), specs, "lr_g", dev)
 
     # Members grouped by objective; each group's losses through one vmap.
-    by_obj: dict[object, list[int]] = {}
-    for e, s in enumerate(specs):
-        o = s["objective"]
-        key = (o.name, repr(sorted(o.params.items()))) if o.name in _losses.names() else id(o)
-        by_obj.setdefault(key, []).append(e)
-    groups_d, groups_g, order = [], [], []
-    for idx in by_obj.values():
-        obj = specs[idx[0]]["objective"]
-        t = None if len(by_obj) == 1 else torch.tensor(idx, device=dev)
-        groups_d.append((t, torch.func.vmap(obj.d_loss)))
-        groups_g.append((t, torch.func.vmap(obj.g_loss)))
-        order += idx
-    inverse = None if len(by_obj) == 1 else \
-        torch.argsort(torch.tensor(order, device=dev))
+    # Members grouped by objective: each run of consecutive members with one objective (train
+    # puts them side by side) computes its losses through one vmap, on a slice of the stack.
+    runs_of: list[list[int]] = []
+    for e, spec in enumerate(specs):
+        if runs_of and _objective_key(specs[runs_of[-1][0]]) == _objective_key(spec):
+            runs_of[-1].append(e)
+        else:
+            runs_of.append([e])
+    groups_d, groups_g = [], []
+    for idx in runs_of:
+        obj, sl = specs[idx[0]]["objective"], slice(idx[0], idx[-1] + 1)
+        groups_d.append((sl, torch.func.vmap(obj.d_loss)))
+        groups_g.append((sl, torch.func.vmap(obj.g_loss)))
     clip = [s["objective"].clip for s in specs]
     clip_bound = None if not any(clip) else \
         torch.tensor([c or float("inf") for c in clip], device=dev).view(E, 1, 1)
@@ -553,7 +567,7 @@ def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_
             with torch.no_grad():
                 fake = G(buffers["z_d"][c, k])
             real_out, fake_out = D(x)[..., 0], D(fake)[..., 0]
-            d_losses = _member_losses(groups_d, real_out, fake_out, inverse)
+            d_losses = _member_losses(groups_d, real_out, fake_out)
             d_total = d_losses.sum()
             if gp:                                # + λ·E[(‖∇D(x̂)‖ - 1)²] for WGAN-GP members
                 x_gp, fake_gp = (x, fake) if gp_idx is None else (x[gp_idx], fake[gp_idx])
@@ -572,7 +586,7 @@ def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_
         # The generator's loss sees D(real) from the critic step just taken
         # (only Softmax GAN's partition function uses it), as in Lin's code.
         g_losses = _member_losses(groups_g, real_out.detach(),
-                                  D(G(buffers["z_g"][c]))[..., 0], inverse)
+                                  D(G(buffers["z_g"][c]))[..., 0])
         opt_g.zero_grad(set_to_none=True)
         g_losses.sum().backward(inputs=g_params)
         hist["g_grad_norm"][step - 1] = _member_norms(g_params)
