@@ -259,7 +259,7 @@ def best_logits(p: Tensor, q: Tensor, iters: int = 200) -> Tensor:
 # --------------------------------------------------------------------------
 # Discriminators that learn more than real-or-fake (Salimans et al. 2016;
 # Chen et al. 2016).  Not GAN objectives of the registry: they need class
-# logits, labels or codes, and ``ganlib.auxiliary`` trains them.
+# logits, labels or codes; ``ganlib.semi_supervised`` and ``ganlib.infogan`` train them.
 # --------------------------------------------------------------------------
 
 

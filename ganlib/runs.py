@@ -1,8 +1,9 @@
 """The plumbing every training loop shares: the ``Run`` record, default settings, their checks,
-the device, the NaN stop and checkpoint files.
+the device, per-member seeding and random generators, the optimiser step, the NaN stop and
+checkpoint files.
 
-``ganlib.train`` (the GAN engine) and ``ganlib.auxiliary`` (K+1, InfoGAN) import from here;
-nothing here trains anything.
+``ganlib.train`` (the GAN engine), ``ganlib.semi_supervised`` (K+1) and ``ganlib.infogan`` import
+from here; nothing here trains anything.
 """
 
 from __future__ import annotations
