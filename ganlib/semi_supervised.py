@@ -100,11 +100,49 @@ class SemiSupervisedRun:
         return self.history["test_accuracy"][-1]
 
 
-class _Stack:
-    """The classifiers of E members, stacked, with each member's Gaussian noise drawn from
-    its own generator; built from ``classifier_network`` under each member's seed."""
+CHUNK = 16      # steps of random draws each member makes at once
 
-    def __init__(self, seeds, hidden, noise, rngs, dev, with_generator=False, latent_dim=16):
+
+class _Draws:
+    """Every random number of a member's steps, ``CHUNK`` steps at a time from its own
+    generator, in a fixed order: uniform numbers for the batch indices ``[C, n_index, B]``, the
+    generator's latents ``[C, n_latent, B, latent]`` and the Gaussian noise of each forward pass
+    through D ``[C, n_forward, B, width]`` (one row per pass, its layers side by side).  A
+    member's draws do not depend on the stack; a stack makes three RNG calls per member per
+    ``CHUNK`` steps instead of dozens per step."""
+
+    def __init__(self, rngs, dev, batch_size, n_index, n_forward, width, n_latent=0, latent_dim=0):
+        self.rngs, self.dev, self.B = rngs, dev, batch_size
+        self.shapes = dict(u=(n_index, batch_size), z=(n_latent, batch_size, latent_dim),
+                           noise=(n_forward, batch_size, width))
+        self.c = CHUNK
+
+    def next_step(self) -> None:
+        self.c += 1
+        if self.c >= CHUNK:
+            drawn = [(torch.rand(CHUNK, *self.shapes["u"], generator=r, device=self.dev),
+                      torch.randn(CHUNK, *self.shapes["z"], generator=r, device=self.dev),
+                      torch.randn(CHUNK, *self.shapes["noise"], generator=r, device=self.dev))
+                     for r in self.rngs]
+            self.u, self.z, self.noise = (torch.stack([d[i] for d in drawn], dim=1) for i in range(3))
+            self.c = 0
+
+    def index(self, j: int, n: int) -> Tensor:
+        """``[E, B]`` indices into n items (uniform, with replacement): the step's j-th batch."""
+        return (self.u[self.c, :, j] * n).long().clamp_(max=n - 1)
+
+    def latent(self, j: int) -> Tensor:
+        return self.z[self.c, :, j]
+
+    def forward_noise(self, k: int) -> Tensor:
+        return self.noise[self.c, :, k]
+
+
+class _Stack:
+    """The classifiers of E members, stacked, built from ``classifier_network`` under each
+    member's seed; the Gaussian noise of a forward pass is a row of the members' ``_Draws``."""
+
+    def __init__(self, seeds, hidden, noise, dev, with_generator=False, latent_dim=16):
         built = [seeded(s, lambda: (classifier_network(hidden, noise),
                                     _models.generator(latent_dim, 64, hidden, 2, nn.Tanh())
                                     if with_generator else None)) for s in seeds]
@@ -112,25 +150,27 @@ class _Stack:
         self.D = _models.StackedMLP(self.templates).to(dev)
         self.G = _models.StackedMLP([b[1] for b in built]).to(dev) if with_generator else None
         self.G_templates = [b[1] for b in built]
-        self.stds, self.rngs = noise_levels(noise), rngs
+        self.stds = noise_levels(noise)
+        widths = [w.shape[1] for w in self.D.weights]                # each layer's input width
+        self.offsets = [sum(widths[:i]) for i in range(len(widths) + 1)]
+        self.width = self.offsets[-1]
 
-    def noise(self, i: int, x: Tensor) -> Tensor:
-        std = self.stds[i]
-        if std == 0:
-            return x
-        return x + std * per_member(self.rngs, lambda r: torch.randn(
-            x.shape[1:], generator=r, device=x.device, dtype=x.dtype))
+    def _forward(self, x: Tensor, noise: Tensor, stop: int | None = None) -> Tensor:
+        def add(i: int, h: Tensor) -> Tensor:                         # N(0, std_i²) before layer i
+            return h + self.stds[i] * noise[..., self.offsets[i]:self.offsets[i + 1]]
+        return self.D(x, noise=add, stop=stop)
 
-    def logits(self, x: Tensor) -> Tensor:
-        return self.D(x, noise=self.noise)
+    def logits(self, x: Tensor, noise: Tensor) -> Tensor:
+        return self._forward(x, noise)
 
-    def features(self, x: Tensor) -> Tensor:
-        return self.D(x, noise=self.noise, stop=len(self.D.weights) - 1)
+    def features(self, x: Tensor, noise: Tensor) -> Tensor:
+        """D's last hidden layer, the input of its last layer (noise included)."""
+        return self._forward(x, noise, stop=len(self.D.weights) - 1)
 
     def accuracy(self, x: Tensor, y: Tensor) -> list[float]:
         """Each member's test accuracy, without noise (eval mode)."""
         with torch.no_grad():
-            pred = self.D(x.expand(len(self.rngs), *x.shape)).argmax(dim=2)
+            pred = self.D(x.expand(len(self.templates), *x.shape)).argmax(dim=2)
         return (pred == y).float().mean(dim=1).tolist()
 
     def classifier(self, e: int) -> nn.Sequential:
@@ -148,14 +188,12 @@ def _test_split(dev):
     return x.to(dev, torch.get_default_dtype()), y.to(dev)
 
 
-def _batch(rngs, x: Tensor, batch_size: int, y: Tensor | None = None):
-    """Each member's batch, drawn with replacement with its own generator: from its own
-    ``x[e]`` (``x`` ``[E, N, d]``) or from one shared ``x`` ``[N, d]``."""
-    n = x.shape[-2]
-    idx = per_member(rngs, lambda r: torch.randint(n, (batch_size,), generator=r, device=x.device))
+def _gather(x: Tensor, idx: Tensor, y: Tensor | None = None):
+    """Each member's batch ``x[e, idx[e]]`` from its own ``x`` ``[E, N, d]``, or ``x[idx[e]]``
+    from one shared ``x`` ``[N, d]`` (``idx`` ``[E, B]``)."""
     if x.dim() == 2:
         return x[idx]
-    rows = torch.arange(len(rngs), device=x.device)[:, None]
+    rows = torch.arange(len(idx), device=x.device)[:, None]
     return (x[rows, idx], y[rows, idx]) if y is not None else x[rows, idx]
 
 
@@ -179,8 +217,8 @@ def train_classifier(labels_per_class: int = 10, *, seed: int = 0, seeds: list[i
     dev = pick_device(device)
     x_lab, y_lab = _labelled(labels_per_class, members, dev)
     x_test, y_test = _test_split(dev)
-    rngs = member_rngs(members, dev)
-    net = _Stack(members, hidden, noise, rngs, dev)
+    net = _Stack(members, hidden, noise, dev)
+    draws = _Draws(member_rngs(members, dev), dev, batch_size, n_index=1, n_forward=1, width=net.width)
     opt = torch.optim.Adam(net.D.parameters(), lr=lr, betas=DEFAULTS["betas"], fused=True)
     cross_entropy = torch.func.vmap(F.cross_entropy)
     E = len(members)
@@ -189,8 +227,9 @@ def train_classifier(labels_per_class: int = 10, *, seed: int = 0, seeds: list[i
     labels = [f"classifier (seed {s})" for s in members]
     start = time.perf_counter()
     for step in range(1, steps + 1):
-        x, y = _batch(rngs, x_lab, batch_size, y_lab)
-        loss = cross_entropy(net.logits(x), y)                       # [E]
+        draws.next_step()
+        x, y = _gather(x_lab, draws.index(0, x_lab.shape[1]), y_lab)
+        loss = cross_entropy(net.logits(x, draws.forward_noise(0)), y)      # [E]
         update(opt, loss.sum())
         losses[step - 1] = loss.detach()
         if step % eval_every == 0 or step == steps:
@@ -230,15 +269,15 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, seeds: l
     x_unl = digits("train")[0].to(dev, torch.get_default_dtype())
     x_test, y_test = _test_split(dev)
     rngs = member_rngs(members, dev)
-    net = _Stack(members, hidden, noise, rngs, dev, with_generator=True, latent_dim=latent_dim)
+    net = _Stack(members, hidden, noise, dev, with_generator=True, latent_dim=latent_dim)
+    # per step: 3 batches (labelled, unlabelled for D, unlabelled for G), 2 latents, 5 passes through D
+    draws = _Draws(rngs, dev, batch_size, n_index=3, n_forward=5, width=net.width, n_latent=2,
+                   latent_dim=latent_dim)
     G, E = net.G, len(members)
     opt_d = torch.optim.Adam(net.D.parameters(), lr=lr_d, betas=DEFAULTS["betas"], fused=True)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=DEFAULTS["betas"], fused=True)
     d_losses = torch.func.vmap(_losses.semi_supervised_d)
     g_losses = torch.func.vmap(_losses.feature_matching_g)
-
-    def z(n: int) -> Tensor:
-        return per_member(rngs, lambda r: torch.randn(n, latent_dim, generator=r, device=dev))
 
     hist = {k: torch.empty(steps, E, device=dev) for k in ("d_supervised", "d_unsupervised", "g_loss")}
     history = [{"eval_step": [0], "test_accuracy": [a]} for a in net.accuracy(x_test, y_test)]
@@ -247,15 +286,19 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, seeds: l
     g_params = list(G.parameters())
     start = time.perf_counter()
     for step in range(1, steps + 1):
-        xl, yl = _batch(rngs, x_lab, batch_size, y_lab)
-        xu = _batch(rngs, x_unl, batch_size)
+        draws.next_step()
+        noise = draws.forward_noise
+        xl, yl = _gather(x_lab, draws.index(0, x_lab.shape[1]), y_lab)
+        xu = _gather(x_unl, draws.index(1, len(x_unl)))
         with torch.no_grad():
-            fake = G(z(batch_size))
-        sup, unsup = d_losses(net.logits(xl), yl, net.logits(xu), net.logits(fake))     # [E] each
+            fake = G(draws.latent(0))
+        sup, unsup = d_losses(net.logits(xl, noise(0)), yl, net.logits(xu, noise(1)),
+                              net.logits(fake, noise(2)))                          # [E] each
         update(opt_d, (sup + unsup).sum())
 
-        fake = G(z(batch_size))
-        g_loss = g_losses(net.features(_batch(rngs, x_unl, batch_size)), net.features(fake))
+        fake = G(draws.latent(1))
+        g_loss = g_losses(net.features(_gather(x_unl, draws.index(2, len(x_unl))), noise(3)),
+                          net.features(fake, noise(4)))
         update(opt_g, g_loss.sum(), g_params)
         record(hist, step, {"d_supervised": sup, "d_unsupervised": unsup, "g_loss": g_loss})
         if step % eval_every == 0 or step == steps:
@@ -268,7 +311,8 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, seeds: l
     bar.close()
     seconds = time.perf_counter() - start
     with torch.no_grad():
-        samples = G(z(100)).cpu().numpy()
+        samples = G(per_member(rngs, lambda r: torch.randn(100, latent_dim, generator=r,
+                                                           device=dev))).cpu().numpy()
     runs = []
     for e, (s, h) in enumerate(zip(members, history)):
         h.update({k: v[:, e].cpu().numpy() for k, v in hist.items()})
