@@ -1,6 +1,6 @@
 """V7 at publication size: do non-saturating GANs on the ring hop between modes?
 
-    python benchmarks/mode_hopping.py              # 8 seeds of both losses, 10,000 steps (~4 min, 2 cores)
+    python benchmarks/mode_hopping.py              # 8 seeds of both losses, 10,000 steps (~3 min, 2 cores)
     python benchmarks/mode_hopping.py --seeds 16   # more seeds
 
 Both generator losses of the vanilla GAN (``minimax``: saturating; ``nonsaturating``) train on

@@ -259,10 +259,11 @@ def _members(objectives, datasets, seeds, settings) -> tuple[list, list]:
 def prefix_fingerprint(members: list[dict], device=None, **settings) -> list[list[float]]:
     """``[last d_loss, last g_loss, sum of G's weights]`` of each member after the first
     ``FINGERPRINT_STEPS`` steps of ``train(members=members, **settings)``: a prefix of the
-    run the same call trains to any length (the draws of a step do not depend on the total).
+    run the same call trains to any length (the draws of a step do not depend on the total, nor
+    on ``eval_every``; ``n_eval`` is kept, since each member draws its evaluation latents first).
     A committed result stores it; its test recomputes it, so the file fails as soon as the code
     that trained it no longer gives the same runs."""
-    short = {**settings, "steps": FINGERPRINT_STEPS, "n_eval": 16, "eval_every": None}
+    short = {**settings, "steps": FINGERPRINT_STEPS, "eval_every": None}
     runs = train(members=members, device=device, progress=False, **short)
     return [[float(r.history["d_loss"][-1]), float(r.history["g_loss"][-1]),
              float(sum(p.detach().double().sum() for p in r.G.parameters()))] for r in runs]

@@ -2,8 +2,8 @@
 
 The generator gets a categorical code c beside the noise z, and a head Q on the
 discriminator's body must recover c from G(z, c); both minimise the cross-entropy
-E[-log Q(c | x)] (``losses.infogan_q_loss``), the negative of the variational bound L_I
-(claim I2).
+E[-log Q(c | x)] (``losses.infogan_q_loss``), the negative of the variational bound L_I up to
+the constant H(c) (claim I2).
 
 ``train_infogan`` trains several runs at once, stacked as ``ganlib.train`` stacks GANs: D's
 two heads are one last layer of 1 + n_codes outputs (column 0 the real-vs-generated logit,

@@ -9,8 +9,8 @@
   GAN must beat.
 
 The losses are ``ganlib.losses.semi_supervised_d`` and ``feature_matching_g``.  Both loops
-train several seeds at once, stacked as ``ganlib.train`` stacks GANs (``models.StackedMLP``,
-one ``vmap`` of the loss, one Adam over the stacked tensors): ``seeds=[0, 1, 2]`` gives one
+train several seeds at once, stacked as ``ganlib.train`` stacks GANs (``models.StackedMLP``, a
+vmapped loss and an Adam per network over the stacked tensors): ``seeds=[0, 1, 2]`` gives one
 run per seed, and each member's trajectory is the one it has alone — its own initial weights,
 labelled subset and random generator (``ganlib.runs``).
 """

@@ -173,3 +173,16 @@ def test_the_committed_interventions_change_one_setting_of_the_zoos():
         assert r["ema"] == compare.CHOICE[r["objective"]]["ema"] and 0 <= r["modes"] <= 8
         assert r["curve"]["modes"][-1] == r["modes"] and r["curve"]["hq"][-1] == pytest.approx(r["hq"])
         assert set(r["players"]) == {"jacobian", "alive", "d_fake", "d_grad", "d_modes", "spread"}
+
+
+def test_a_fingerprint_is_a_prefix_of_the_longer_run():
+    """prefix_fingerprint's last losses are the losses at step 50 of the same call trained longer
+    (with another eval_every): the committed fingerprints really are prefixes of the committed runs."""
+    members = [dict(objective="nonsaturating", seed=3), dict(objective="wgan-gp", seed=1, n_critic=2)]
+    settings = dict(data="ring8", batch_size=64, n_eval=300, hidden=32)
+    prints = compare.prefix_fingerprint(members, device="cpu", **settings)
+    longer = train(members=members, device="cpu", progress=False, steps=compare.FINGERPRINT_STEPS + 20,
+                   eval_every=35, **settings)
+    for numbers, run in zip(prints, longer):
+        step = compare.FINGERPRINT_STEPS - 1
+        assert numbers[:2] == [float(run.history["d_loss"][step]), float(run.history["g_loss"][step])]
