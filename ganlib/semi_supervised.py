@@ -112,7 +112,7 @@ class _Draws:
     ``CHUNK`` steps instead of dozens per step."""
 
     def __init__(self, rngs, dev, batch_size, n_index, n_forward, width, n_latent=0, latent_dim=0):
-        self.rngs, self.dev, self.B = rngs, dev, batch_size
+        self.rngs, self.dev = rngs, dev
         self.shapes = dict(u=(n_index, batch_size), z=(n_latent, batch_size, latent_dim),
                            noise=(n_forward, batch_size, width))
         self.c = CHUNK

@@ -49,6 +49,7 @@ with ``torch.load(..., weights_only=True)``, which refuses pickled code.
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 import time
 
@@ -60,8 +61,8 @@ from . import metrics as _metrics
 from . import models as _models
 from .data import Mixture, mixture as _mixture
 from .runs import (CHECKPOINT_FORMAT, DEFAULTS, Run, check_positive_int, check_resumable,
-                   check_settings, load_checkpoint, member_rngs, pick_device, raise_if_not_finite,
-                   save_checkpoint, seeded)
+                   check_seeds, check_settings, load_checkpoint, member_rngs, pick_device,
+                   progress_bar, raise_if_not_finite, save_checkpoint, seeded)
 
 __all__ = ["train", "critic_step", "Run", "pick_device", "load_checkpoint", "DEFAULTS", "CHUNK"]
 
@@ -256,10 +257,7 @@ def train(
     if members is not None and seeds is not None:
         raise ValueError("train: give seeds or members, not both (a member names its own seed)")
     if seeds is not None:
-        if not isinstance(seeds, (list, tuple)) or not seeds or \
-                not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
-            raise ValueError(f"train: seeds must be a non-empty list of ints, got {seeds!r}")
-        members = [dict(seed=s) for s in seeds]
+        members = [dict(seed=s) for s in check_seeds(seed, seeds)]
     elif members is None:
         members = [{}]
     if not isinstance(members, (list, tuple)) or not members or \
@@ -297,11 +295,9 @@ def train(
                          f"form {len(stacks)} (they differ in some of {', '.join(STACK_KEYS)}, or "
                          f"they are more than max_stack = {max_stack})")
 
-    from tqdm.auto import tqdm
-
     objectives = sorted({s["objective"].name for s in specs})
     desc = (f"{len(specs)} × " if len(specs) > 1 else "") + "/".join(objectives)
-    bar = tqdm(total=steps * len(stacks), disable=not progress, desc=desc, leave=False)
+    bar = progress_bar(steps * len(stacks), desc, progress)
     runs: list[Run | None] = [None] * len(specs)
     for k, idx in enumerate(stacks.values()):
         stack_runs = _train_stack([specs[i] for i in idx], steps=steps, n_eval=n_eval, dev=dev,
@@ -441,17 +437,11 @@ def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_
     opt_d = _optimizer(D.parameters(), specs, "lr_d", dev)
     opt_g = _optimizer(G.parameters(), specs, "lr_g", dev)
 
-    # Members grouped by objective; each group's losses through one vmap.
     # Members grouped by objective: each run of consecutive members with one objective (train
     # puts them side by side) computes its losses through one vmap, on a slice of the stack.
-    runs_of: list[list[int]] = []
-    for e, spec in enumerate(specs):
-        if runs_of and _objective_key(specs[runs_of[-1][0]]) == _objective_key(spec):
-            runs_of[-1].append(e)
-        else:
-            runs_of.append([e])
     groups_d, groups_g = [], []
-    for idx in runs_of:
+    for _, run in itertools.groupby(range(E), key=lambda e: _objective_key(specs[e])):
+        idx = list(run)
         obj, sl = specs[idx[0]]["objective"], slice(idx[0], idx[-1] + 1)
         groups_d.append((sl, torch.func.vmap(obj.d_loss)))
         groups_g.append((sl, torch.func.vmap(obj.g_loss)))
