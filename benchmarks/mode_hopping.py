@@ -9,8 +9,8 @@ ring8 with chapter 1's settings (``SETTINGS``: the book's reference toy GAN, Ada
 all in one ``ganlib.train.train`` call (one stack).  It writes
 ``benchmarks/results/mode_hopping.json``: the settings, each run's mode history
 (``Run.mode_record``: the HQ samples per mode at every evaluation, and the final scores), and a
-fingerprint (``ganlib.compare.prefix_fingerprint``: the same call cut to 50 steps, each member's
-last losses and the sum of its generator's weights).  Chapter 1 renders the file (and can retrain it);
+fingerprint (``ganlib.fingerprint.prefix``: the same call cut to 50 steps in float64, each member's
+losses summed over them and the norms of both players' parameters).  Chapter 1 renders the file (and can retrain it);
 ``tests/test_mode_hopping.py`` recomputes the fingerprint, so the committed file fails its test
 as soon as the code here no longer trains the same runs.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from ganlib.compare import FINGERPRINT_STEPS, prefix_fingerprint
+from ganlib import fingerprint
 from ganlib.train import train
 
 RESULT = Path(__file__).resolve().parent / "results" / "mode_hopping.json"
@@ -64,8 +64,8 @@ def main() -> None:
     seconds = time.perf_counter() - start
     result = {"settings": SETTINGS, "losses": list(LOSSES), "seeds": seeds, "members": member_list,
               "runs": [r.mode_record() for r in runs],
-              "fingerprint": {"steps": FINGERPRINT_STEPS,
-                              "numbers": prefix_fingerprint(member_list, device="cpu", **SETTINGS)},
+              "fingerprint": {"steps": fingerprint.STEPS, "dtype": "float64",
+                              "numbers": fingerprint.prefix(member_list, device="cpu", **SETTINGS)},
               "seconds": seconds, "stack_size": runs[0].config["stack_size"],
               "made_with": {"git": git_commit(), "torch": torch.__version__,
                             "machine": platform.machine(), "threads": torch.get_num_threads()}}

@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from . import fingerprint
 from .metrics import players_at
 from .runs import DEFAULTS
 from .train import train
@@ -248,36 +249,20 @@ def _curve(runs: list, key: str) -> dict:
     return curve
 
 
-FINGERPRINT_STEPS = 50
-
-
 def _members(objectives, datasets, seeds, settings) -> tuple[list, list]:
     keys = [(o, d, seed) for o in objectives for d in datasets for seed in seeds]
     return keys, [dict(objective=o, data=d, seed=seed, **settings[o]) for o, d, seed in keys]
 
 
-def prefix_fingerprint(members: list[dict], device=None, **settings) -> list[list[float]]:
-    """``[last d_loss, last g_loss, sum of G's weights]`` of each member after the first
-    ``FINGERPRINT_STEPS`` steps of ``train(members=members, **settings)``: a prefix of the
-    run the same call trains to any length (the draws of a step do not depend on the total, nor
-    on ``eval_every``; ``n_eval`` is kept, since each member draws its evaluation latents first).
-    A committed result stores it; its test recomputes it, so the file fails as soon as the code
-    that trained it no longer gives the same runs."""
-    short = {**settings, "steps": FINGERPRINT_STEPS, "eval_every": None}
-    runs = train(members=members, device=device, progress=False, **short)
-    return [[float(r.history["d_loss"][-1]), float(r.history["g_loss"][-1]),
-             float(sum(p.detach().double().sum() for p in r.G.parameters()))] for r in runs]
-
-
-def fingerprint(objectives: list[str] | None = None, settings: dict | None = None,
-                device=None, **budget) -> dict:
-    """``prefix_fingerprint`` of every objective's seed-0 ring8 zoo run:
-    ``{objective: [last d_loss, last g_loss, sum of G's weights]}``.  ``loss_zoo`` stores it
-    with its result; ``tests/test_compare.py`` recomputes it."""
+def zoo_fingerprint(objectives: list[str] | None = None, settings: dict | None = None,
+                    device=None, **budget) -> dict:
+    """``ganlib.fingerprint.prefix`` of every objective's seed-0 ring8 zoo run, all in one
+    float64 stack: ``{objective: [Σ L_D, Σ L_G, ‖θ_G‖, ‖θ_D‖]}``.  ``loss_zoo`` stores it with
+    its result; ``tests/test_compare.py`` recomputes it."""
     objectives = list(objectives or _objective_names())
     settings = {o: settings_of(o) for o in objectives} | (settings or {})
     _, members = _members(objectives, ("ring8",), (0,), settings)
-    numbers = prefix_fingerprint(members, device=device, **{**BUDGET, **budget})
+    numbers = fingerprint.prefix(members, device=device, **{**BUDGET, **budget})
     return dict(zip(objectives, numbers))
 
 
@@ -323,7 +308,7 @@ def loss_zoo(objectives: list[str] | None = None, datasets: tuple[str, ...] = DA
                         "objectives": {o: _jsonable(settings[o]) for o in objectives},
                         "seeds": list(seeds), "datasets": list(datasets)},
            "results": results,
-           "fingerprint": fingerprint(objectives, settings, device, **{
+           "fingerprint": zoo_fingerprint(objectives, settings, device, **{
                k: v for k, v in budget.items() if k not in ("steps", "n_eval", "eval_every")})}
     if keep_runs:
         out["runs"] = by_cell

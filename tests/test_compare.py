@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ganlib import compare, losses
+from ganlib import compare, fingerprint, losses
 from ganlib.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,21 +72,26 @@ def test_the_committed_comparison_covers_every_objective_with_five_seeds():
             assert set(cell["curves"]) == {"raw", "ema"}
 
 
-def test_the_committed_comparison_was_made_by_the_code_here():
-    """quality.json holds a 50-step prefix of each objective's seed-0 ring8 run; the same call
-    today must give the same numbers (float32 on another CPU may round differently: 1e-4)."""
-    result = json.loads((RESULTS / "quality.json").read_text())
+def committed_zoo_call(result: dict) -> tuple[dict, dict]:
+    """The objectives' settings and the budget quality.json records, as ``zoo_fingerprint`` takes them."""
     budget = {k: tuple(v) if isinstance(v, list) else v for k, v in result["settings"]["budget"].items()
               if k not in ("steps", "n_eval", "eval_every")}
     settings = {o: {k: tuple(v) if isinstance(v, list) else v for k, v in s.items()}
                 for o, s in result["settings"]["objectives"].items()}
-    # one objective at a time, as benchmarks/quality.py made them (in float32 a stack's rounding
-    # differs from a single run's, and Softmax GAN's shift-invariant loss amplifies it)
-    again = {o: compare.fingerprint([o], settings, device="cpu", **budget)[o] for o in result["fingerprint"]}
-    assert set(again) == set(losses.names())
-    for objective, numbers in result["fingerprint"].items():
-        assert numbers == pytest.approx(again[objective], rel=1e-4, abs=1e-5), \
-            f"{objective}: benchmarks/results/quality.json is stale: rerun benchmarks/quality.py"
+    return settings, budget
+
+
+def test_the_committed_comparison_was_made_by_the_code_here():
+    """quality.json holds a float64 50-step prefix of each objective's seed-0 ring8 run; the same
+    call today gives the same numbers to ``fingerprint.RTOL`` on any CPU (tests/test_fingerprint.py)."""
+    result = json.loads((RESULTS / "quality.json").read_text())
+    settings, budget = committed_zoo_call(result)
+    objectives = list(result["fingerprint"])
+    assert set(objectives) == set(losses.names())
+    again = compare.zoo_fingerprint(objectives, settings, device="cpu", **budget)
+    bad = fingerprint.mismatches([result["fingerprint"][o] for o in objectives], [again[o] for o in objectives],
+                                 labels=objectives)
+    assert not bad, "benchmarks/results/quality.json is stale: rerun benchmarks/quality.py\n" + "\n".join(bad)
 
 
 def test_the_choice_is_the_searchs_best_candidate_on_seeds_the_zoo_does_not_report():
@@ -173,16 +178,3 @@ def test_the_committed_interventions_change_one_setting_of_the_zoos():
         assert r["ema"] == compare.CHOICE[r["objective"]]["ema"] and 0 <= r["modes"] <= 8
         assert r["curve"]["modes"][-1] == r["modes"] and r["curve"]["hq"][-1] == pytest.approx(r["hq"])
         assert set(r["players"]) == {"jacobian", "alive", "d_fake", "d_grad", "d_modes", "spread"}
-
-
-def test_a_fingerprint_is_a_prefix_of_the_longer_run():
-    """prefix_fingerprint's last losses are the losses at step 50 of the same call trained longer
-    (with another eval_every): the committed fingerprints really are prefixes of the committed runs."""
-    members = [dict(objective="nonsaturating", seed=3), dict(objective="wgan-gp", seed=1, n_critic=2)]
-    settings = dict(data="ring8", batch_size=64, n_eval=300, hidden=32)
-    prints = compare.prefix_fingerprint(members, device="cpu", **settings)
-    longer = train(members=members, device="cpu", progress=False, steps=compare.FINGERPRINT_STEPS + 20,
-                   eval_every=35, **settings)
-    for numbers, run in zip(prints, longer):
-        step = compare.FINGERPRINT_STEPS - 1
-        assert numbers[:2] == [float(run.history["d_loss"][step]), float(run.history["g_loss"][step])]
