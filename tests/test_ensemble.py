@@ -77,8 +77,11 @@ def test_shift_invariant_losses_let_adam_amplify_rounding():
     one_step = dict(SETTINGS, steps=1, eval_every=1)
     member = train("softmax", "ring8", seeds=[3, 0], **one_step)[0]
     alone = train("softmax", "ring8", seed=3, **one_step)
+    # float32: Adam's first step moves each coordinate by lr·|g|/(|g| + 1e-8) < lr, whatever the
+    # noise in g, so the two runs are at most 2·lr apart; which side of lr the gap lands on depends
+    # on the sign of each run's rounding noise, which another CPU's summation order can flip
     gap = max_param_gap(member.D, alone.D)
-    assert gap < one_step["lr_d"]                 # float32: at most a bounded first-step difference
+    assert gap < 2 * one_step["lr_d"]
 
 
 def test_seeds_give_one_stack_in_order_and_members_differ(float64):
