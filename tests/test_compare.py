@@ -1,5 +1,6 @@
 """The loss-zoo comparison: a reduced run of the same function, and the committed results."""
 
+import importlib.util
 import json
 import math
 from pathlib import Path
@@ -11,6 +12,9 @@ from ganlib.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
+_spec = importlib.util.spec_from_file_location("fingerprints", ROOT / "benchmarks" / "fingerprints.py")
+fingerprints = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(fingerprints)
 KEYS = {"modes_mean", "modes_std", "hq_mean", "hq_std", "rkl_mean", "rkl_std", "no_hq_seeds",
         "seeds", "per_seed", "seconds", "ema", "curves"}
 
@@ -72,25 +76,12 @@ def test_the_committed_comparison_covers_every_objective_with_five_seeds():
             assert set(cell["curves"]) == {"raw", "ema"}
 
 
-def committed_zoo_call(result: dict) -> tuple[dict, dict]:
-    """The objectives' settings and the budget quality.json records, as ``zoo_fingerprint`` takes them."""
-    budget = {k: tuple(v) if isinstance(v, list) else v for k, v in result["settings"]["budget"].items()
-              if k not in ("steps", "n_eval", "eval_every")}
-    settings = {o: {k: tuple(v) if isinstance(v, list) else v for k, v in s.items()}
-                for o, s in result["settings"]["objectives"].items()}
-    return settings, budget
-
-
 def test_the_committed_comparison_was_made_by_the_code_here():
     """quality.json holds a float64 50-step prefix of each objective's seed-0 ring8 run; the same
     call today gives the same numbers to ``fingerprint.RTOL`` on any CPU (tests/test_fingerprint.py)."""
-    result = json.loads((RESULTS / "quality.json").read_text())
-    settings, budget = committed_zoo_call(result)
-    objectives = list(result["fingerprint"])
-    assert set(objectives) == set(losses.names())
-    again = compare.zoo_fingerprint(objectives, settings, device="cpu", **budget)
-    bad = fingerprint.mismatches([result["fingerprint"][o] for o in objectives], [again[o] for o in objectives],
-                                 labels=objectives)
+    check = fingerprints.check_zoo("cpu")
+    assert set(check["labels"]) == set(losses.names())
+    bad = fingerprint.mismatches(check["committed"], check["again"], labels=check["labels"])
     assert not bad, "benchmarks/results/quality.json is stale: rerun benchmarks/quality.py\n" + "\n".join(bad)
 
 

@@ -17,6 +17,9 @@ RESULT = json.loads((ROOT / "benchmarks" / "results" / "mode_hopping.json").read
 spec = importlib.util.spec_from_file_location("mode_hopping", ROOT / "benchmarks" / "mode_hopping.py")
 bench = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench)
+spec = importlib.util.spec_from_file_location("fingerprints", ROOT / "benchmarks" / "fingerprints.py")
+fingerprints = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fingerprints)
 
 
 def test_the_committed_runs_are_the_benchmarks_members_with_its_settings():
@@ -31,9 +34,8 @@ def test_the_committed_file_was_made_by_the_code_here():
     """The same call cut to 50 steps, in float64, gives the numbers the file recorded, to
     ``fingerprint.RTOL`` on any CPU (tests/test_fingerprint.py)."""
     assert RESULT["fingerprint"]["steps"] == fingerprint.STEPS and RESULT["fingerprint"]["dtype"] == "float64"
-    again = fingerprint.prefix(RESULT["members"], device="cpu", **RESULT["settings"])
-    bad = fingerprint.mismatches(RESULT["fingerprint"]["numbers"], again,
-                                 labels=[f"{m['objective']} seed {m['seed']}" for m in RESULT["members"]])
+    check = fingerprints.check_mode_hopping("cpu")
+    bad = fingerprint.mismatches(check["committed"], check["again"], labels=check["labels"])
     assert not bad, "benchmarks/results/mode_hopping.json is stale: rerun benchmarks/mode_hopping.py\n" + "\n".join(bad)
 
 

@@ -1,0 +1,73 @@
+"""F5 over seeds: which f-divergences learn the ring, seed after seed?
+
+    python benchmarks/fgan_seeds.py              # 6 divergences × 8 seeds, 5,000 steps (~11 min, 2 cores)
+    python benchmarks/fgan_seeds.py --seeds 16   # more seeds
+
+Chapter 2's training page trains six members of the f-GAN family (Nowozin et al. 2016) once each,
+seed 0; whether a divergence *learns the ring* (its last evaluation covers at least 7 of the 8 modes
+with rKL below 1, ``learned``) is one trajectory's outcome, and on another CPU — whose float32
+rounding makes every run another seed — it may differ.  This benchmark trains the same six
+divergences with chapter 2's settings (``SETTINGS``) on seeds 0 … n−1, all in one
+``ganlib.train.train`` call, and writes ``benchmarks/results/fgan_seeds.json``: each run's mode
+history (``Run.mode_record``) and a float64 fingerprint (``ganlib.fingerprint.prefix``).  Chapter 2
+renders the counts and judges F5 on them; ``tests/test_fgan.py`` recomputes the fingerprint and the
+counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from ganlib import fingerprint
+from ganlib.train import train
+from mode_hopping import git_commit
+
+RESULT = Path(__file__).resolve().parent / "results" / "fgan_seeds.json"
+DIVERGENCES = ("kl", "reverse_kl", "pearson", "hellinger2", "js", "tv")
+SETTINGS = dict(data="ring8", steps=5_000, batch_size=256, lr_d=1e-4, lr_g=1e-4, eval_every=250,
+                n_eval=2500)
+
+
+def members(seeds: list[int]) -> list[dict]:
+    """The divergences × the seeds, in the order of the result's ``runs``."""
+    return [dict(objective="fgan", divergence=d, seed=s) for d in DIVERGENCES for s in seeds]
+
+
+def learned(stats: dict, n_modes: int = 8) -> bool:
+    """Chapter 2's criterion: the last evaluation covers at least n_modes − 1 modes with rKL < 1."""
+    return stats["modes"] >= n_modes - 1 and stats["rkl"] < 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=8, help="seeds 0 … n-1 of each divergence (default 8)")
+    parser.add_argument("--out", type=Path, default=RESULT)
+    args = parser.parse_args()
+    seeds = list(range(args.seeds))
+    member_list = members(seeds)
+    start = time.perf_counter()
+    runs = train(members=member_list, device="cpu", **SETTINGS)
+    seconds = time.perf_counter() - start
+    result = {"settings": SETTINGS, "divergences": list(DIVERGENCES), "seeds": seeds, "members": member_list,
+              "runs": [{"divergence": m["divergence"], **r.mode_record()} for m, r in zip(member_list, runs)],
+              "fingerprint": {"steps": fingerprint.STEPS, "dtype": "float64",
+                              "numbers": fingerprint.prefix(member_list, device="cpu", **SETTINGS)},
+              "seconds": seconds, "stack_size": runs[0].config["stack_size"],
+              "made_with": {"git": git_commit(), "torch": torch.__version__, "machine": platform.machine(),
+                            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+                            "threads": torch.get_num_threads()}}
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"{len(runs)} runs in {seconds:.0f} s → {args.out}")
+    for d in DIVERGENCES:
+        print(f"{d:11s} learned the ring in {sum(learned(r['final_stats']) for r in result['runs'] if r['divergence'] == d)}"
+              f" of {len(seeds)} seeds")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Recompute the fingerprints of the committed results here, on this machine or device.
+
+    python benchmarks/fingerprints.py                  # CPU: both files, every member (~30 s on 2 cores)
+    python benchmarks/fingerprints.py --device cuda    # the same on a GPU
+    python benchmarks/fingerprints.py --json --objectives hinge   # machine-readable, some zoo objectives
+
+``benchmarks/results/quality.json`` (the loss zoo) and ``benchmarks/results/mode_hopping.json``
+(V7) each store a fingerprint: the first ``ganlib.fingerprint.STEPS`` steps of the call that made
+them, retrained in float64 (``ganlib.fingerprint.prefix``).  This script retrains them with the
+code here and prints, per file, the largest relative difference from the committed numbers and
+every number outside ``ganlib.fingerprint.RTOL``; it exits 1 if any is.  The tests
+(``tests/test_compare.py``, ``tests/test_mode_hopping.py``, ``tests/test_fingerprint.py``) run
+the same functions on the CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+import torch
+
+from ganlib import compare, fingerprint
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def zoo_call(result: dict) -> tuple[dict, dict]:
+    """The objectives' settings and the budget a quality.json records, as ``compare.zoo_fingerprint``
+    takes them (JSON lists back to tuples)."""
+    budget = {k: tuple(v) if isinstance(v, list) else v for k, v in result["settings"]["budget"].items()
+              if k not in ("steps", "n_eval", "eval_every")}
+    settings = {o: {k: tuple(v) if isinstance(v, list) else v for k, v in s.items()}
+                for o, s in result["settings"]["objectives"].items()}
+    return settings, budget
+
+
+def check_zoo(device="cpu", objectives: list[str] | None = None) -> dict:
+    """quality.json's fingerprint against the code here: ``{"labels", "committed", "again"}``."""
+    result = json.loads((RESULTS / "quality.json").read_text())
+    settings, budget = zoo_call(result)
+    objectives = list(objectives or result["fingerprint"])
+    again = compare.zoo_fingerprint(objectives, settings, device=device, **budget)
+    return {"labels": objectives, "committed": [result["fingerprint"][o] for o in objectives],
+            "again": [again[o] for o in objectives]}
+
+
+def check_mode_hopping(device="cpu") -> dict:
+    """mode_hopping.json's fingerprint against the code here: ``{"labels", "committed", "again"}``."""
+    result = json.loads((RESULTS / "mode_hopping.json").read_text())
+    return {"labels": [f"{m['objective']} seed {m['seed']}" for m in result["members"]],
+            "committed": result["fingerprint"]["numbers"],
+            "again": fingerprint.prefix(result["members"], device=device, **result["settings"])}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--objectives", nargs="*", help="zoo objectives only (default: both files, every member)")
+    parser.add_argument("--threads", type=int, help="torch.set_num_threads (default: torch's)")
+    parser.add_argument("--json", action="store_true", help="print one JSON line: the numbers and the machine")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    checks = {"quality.json": check_zoo(args.device, args.objectives)}
+    if not args.objectives:
+        checks["mode_hopping.json"] = check_mode_hopping(args.device)
+    bad = {name: fingerprint.mismatches(c["committed"], c["again"], labels=c["labels"]) for name, c in checks.items()}
+    if args.json:
+        import ganlib
+        print(json.dumps({"checks": checks, "mismatches": bad, "ganlib": ganlib.__file__,
+                          "device": args.device, "capability": torch.backends.cpu.get_cpu_capability(),
+                          "threads": torch.get_num_threads(), "machine": platform.machine()}))
+    else:
+        print(f"device {args.device}, CPU kernels {torch.backends.cpu.get_cpu_capability()}, "
+              f"{torch.get_num_threads()} threads; tolerance {fingerprint.RTOL:g} relative")
+        for name, c in checks.items():
+            print(f"{name}: {len(c['labels'])} members, largest relative difference "
+                  f"{fingerprint.worst(c['committed'], c['again']):.1e}"
+                  + "".join(f"\n  {line}" for line in bad[name]))
+    return 1 if any(bad.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
