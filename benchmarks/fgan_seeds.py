@@ -5,7 +5,7 @@
 
 Chapter 2's training page trains six members of the f-GAN family (Nowozin et al. 2016) once each,
 seed 0; whether a divergence *learns the ring* (its last evaluation covers at least 7 of the 8 modes
-with rKL below 1, ``learned``) is one trajectory's outcome, and on another CPU — whose float32
+with rKL below 1, ``ganlib.metrics.learned_ring``) is one trajectory's outcome, and on another CPU — whose float32
 rounding makes every run another seed — it may differ.  This benchmark trains the same six
 divergences with chapter 2's settings (``SETTINGS``) on seeds 0 … n−1, all in one
 ``ganlib.train.train`` call, and writes ``benchmarks/results/fgan_seeds.json``: each run's mode
@@ -25,6 +25,7 @@ from pathlib import Path
 import torch
 
 from ganlib import fingerprint
+from ganlib.metrics import learned_ring
 from ganlib.train import train
 from mode_hopping import git_commit
 
@@ -37,11 +38,6 @@ SETTINGS = dict(data="ring8", steps=5_000, batch_size=256, lr_d=1e-4, lr_g=1e-4,
 def members(seeds: list[int]) -> list[dict]:
     """The divergences × the seeds, in the order of the result's ``runs``."""
     return [dict(objective="fgan", divergence=d, seed=s) for d in DIVERGENCES for s in seeds]
-
-
-def learned(stats: dict, n_modes: int = 8) -> bool:
-    """Chapter 2's criterion: the last evaluation covers at least n_modes − 1 modes with rKL < 1."""
-    return stats["modes"] >= n_modes - 1 and stats["rkl"] < 1.0
 
 
 def main() -> None:
@@ -65,7 +61,7 @@ def main() -> None:
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"{len(runs)} runs in {seconds:.0f} s → {args.out}")
     for d in DIVERGENCES:
-        print(f"{d:11s} learned the ring in {sum(learned(r['final_stats']) for r in result['runs'] if r['divergence'] == d)}"
+        print(f"{d:11s} learned the ring in {sum(learned_ring(r['final_stats']) for r in result['runs'] if r['divergence'] == d)}"
               f" of {len(seeds)} seeds")
 
 

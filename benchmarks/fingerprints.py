@@ -1,15 +1,15 @@
 """Recompute the fingerprints of the committed results here, on this machine or device.
 
-    python benchmarks/fingerprints.py                  # CPU: both files, every member (~30 s on 2 cores)
+    python benchmarks/fingerprints.py                  # CPU: every file, every member (~40 s on 2 cores)
     python benchmarks/fingerprints.py --device cuda    # the same on a GPU
     python benchmarks/fingerprints.py --json --objectives hinge   # machine-readable, some zoo objectives
 
-``benchmarks/results/quality.json`` (the loss zoo) and ``benchmarks/results/mode_hopping.json``
-(V7) each store a fingerprint: the first ``ganlib.fingerprint.STEPS`` steps of the call that made
+``benchmarks/results/quality.json`` (the loss zoo), ``mode_hopping.json`` (V7) and
+``fgan_seeds.json`` (F5) each store a fingerprint: the first ``ganlib.fingerprint.STEPS`` steps of the call that made
 them, retrained in float64 (``ganlib.fingerprint.prefix``).  This script retrains them with the
 code here and prints, per file, the largest relative difference from the committed numbers and
 every number outside ``ganlib.fingerprint.RTOL``; it exits 1 if any is.  The tests
-(``tests/test_compare.py``, ``tests/test_mode_hopping.py``, ``tests/test_fingerprint.py``) run
+(``tests/test_compare.py``, ``test_mode_hopping.py``, ``test_fgan_seeds.py``, ``test_fingerprint.py``) run
 the same functions on the CPU.
 """
 
@@ -48,12 +48,20 @@ def check_zoo(device="cpu", objectives: list[str] | None = None) -> dict:
             "again": [again[o] for o in objectives]}
 
 
+def _check_sweep(file: str, device, label) -> dict:
+    result = json.loads((RESULTS / file).read_text())
+    return {"labels": [label(m) for m in result["members"]], "committed": result["fingerprint"]["numbers"],
+            "again": fingerprint.prefix(result["members"], device=device, **result["settings"])}
+
+
 def check_mode_hopping(device="cpu") -> dict:
     """mode_hopping.json's fingerprint against the code here: ``{"labels", "committed", "again"}``."""
-    result = json.loads((RESULTS / "mode_hopping.json").read_text())
-    return {"labels": [f"{m['objective']} seed {m['seed']}" for m in result["members"]],
-            "committed": result["fingerprint"]["numbers"],
-            "again": fingerprint.prefix(result["members"], device=device, **result["settings"])}
+    return _check_sweep("mode_hopping.json", device, lambda m: f"{m['objective']} seed {m['seed']}")
+
+
+def check_fgan_seeds(device="cpu") -> dict:
+    """fgan_seeds.json's fingerprint against the code here: ``{"labels", "committed", "again"}``."""
+    return _check_sweep("fgan_seeds.json", device, lambda m: f"{m['divergence']} seed {m['seed']}")
 
 
 def main() -> int:
@@ -68,6 +76,7 @@ def main() -> int:
     checks = {"quality.json": check_zoo(args.device, args.objectives)}
     if not args.objectives:
         checks["mode_hopping.json"] = check_mode_hopping(args.device)
+        checks["fgan_seeds.json"] = check_fgan_seeds(args.device)
     bad = {name: fingerprint.mismatches(c["committed"], c["again"], labels=c["labels"]) for name, c in checks.items()}
     if args.json:
         import ganlib

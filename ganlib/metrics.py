@@ -72,6 +72,12 @@ def mode_stats(samples: Tensor, mixture: Mixture, threshold: float = 3.0) -> dic
     }
 
 
+def learned_ring(stats: dict, n_modes: int = 8) -> bool:
+    """Chapter 2's criterion for a run that *learned the ring* (F5): its ``mode_stats`` cover at
+    least ``n_modes − 1`` modes with ``rkl`` below 1 (all HQ samples on 7 equal modes: log 8/7 = 0.13)."""
+    return stats["modes"] >= n_modes - 1 and stats["rkl"] < 1.0
+
+
 def mode_hops(mode_counts: list, min_hq: int = 25, majority: float = 0.5) -> list[tuple]:
     """The hops of a generator's bulk from one mode to another: V7 stated so that it can fail.
 

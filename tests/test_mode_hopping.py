@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import math
 import re
 from pathlib import Path
 
@@ -39,20 +40,26 @@ def test_the_committed_file_was_made_by_the_code_here():
     assert not bad, "benchmarks/results/mode_hopping.json is stale: rerun benchmarks/mode_hopping.py\n" + "\n".join(bad)
 
 
-def test_each_runs_final_scores_are_its_last_histogram():
-    """The final modes, HQ share and rKL of every run follow from its last per-mode count, as
+def check_final_scores(result: dict, K: int) -> None:
+    """Every run's final modes, HQ share and rKL follow from its last per-mode count, as
     metrics.mode_stats computes them, and every evaluation counts at most n_eval samples."""
-    K, n = mixture("ring8").n_modes, RESULT["settings"]["n_eval"]
-    for r in RESULT["runs"]:
-        steps = RESULT["settings"]["steps"]
-        assert r["eval_step"] == list(range(0, steps + 1, RESULT["settings"]["eval_every"]))
+    n, steps = result["settings"]["n_eval"], result["settings"]["steps"]
+    for r in result["runs"]:
+        assert r["eval_step"] == list(range(0, steps + 1, result["settings"]["eval_every"]))
         counts = np.array(r["mode_counts"])
         assert counts.shape == (len(r["eval_step"]), K) and (counts.sum(axis=1) <= n).all()
         last = counts[-1]
-        q = last[last > 0] / last.sum()
         assert r["final_stats"]["modes"] == int((last > 0).sum())
         assert r["final_stats"]["hq"] == pytest.approx(last.sum() / n)
+        if last.sum() == 0:                                      # no HQ sample: rKL undefined, +inf
+            assert r["final_stats"]["rkl"] == math.inf
+            continue
+        q = last[last > 0] / last.sum()
         assert r["final_stats"]["rkl"] == pytest.approx(float((q * np.log(K * q)).sum()))
+
+
+def test_each_runs_final_scores_are_its_last_histogram():
+    check_final_scores(RESULT, mixture("ring8").n_modes)
 
 
 def test_the_claims_note_quotes_the_committed_counts():
