@@ -17,17 +17,10 @@ counts.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import time
 from pathlib import Path
 
-import torch
-
-from ganlib import fingerprint
 from ganlib.metrics import learned_ring
-from ganlib.train import train
-from mode_hopping import git_commit
+from sweep import sweep
 
 RESULT = Path(__file__).resolve().parent / "results" / "fgan_seeds.json"
 DIVERGENCES = ("kl", "reverse_kl", "pearson", "hellinger2", "js", "tv")
@@ -46,20 +39,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULT)
     args = parser.parse_args()
     seeds = list(range(args.seeds))
-    member_list = members(seeds)
-    start = time.perf_counter()
-    runs = train(members=member_list, device="cpu", **SETTINGS)
-    seconds = time.perf_counter() - start
-    result = {"settings": SETTINGS, "divergences": list(DIVERGENCES), "seeds": seeds, "members": member_list,
-              "runs": [{"divergence": m["divergence"], **r.mode_record()} for m, r in zip(member_list, runs)],
-              "fingerprint": {"steps": fingerprint.STEPS, "dtype": "float64",
-                              "numbers": fingerprint.prefix(member_list, device="cpu", **SETTINGS)},
-              "seconds": seconds, "stack_size": runs[0].config["stack_size"],
-              "made_with": {"git": git_commit(), "torch": torch.__version__, "machine": platform.machine(),
-                            "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-                            "threads": torch.get_num_threads()}}
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"{len(runs)} runs in {seconds:.0f} s → {args.out}")
+    result = sweep(members(seeds), SETTINGS, args.out, divergences=list(DIVERGENCES), seeds=seeds)
     for d in DIVERGENCES:
         print(f"{d:11s} learned the ring in {sum(learned_ring(r['final_stats']) for r in result['runs'] if r['divergence'] == d)}"
               f" of {len(seeds)} seeds")

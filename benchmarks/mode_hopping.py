@@ -18,16 +18,9 @@ as soon as the code here no longer trains the same runs.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import subprocess
-import time
 from pathlib import Path
 
-import torch
-
-from ganlib import fingerprint
-from ganlib.train import train
+from sweep import sweep
 
 RESULT = Path(__file__).resolve().parent / "results" / "mode_hopping.json"
 LOSSES = ("minimax", "nonsaturating")
@@ -40,37 +33,13 @@ def members(seeds: list[int]) -> list[dict]:
     return [dict(objective=o, seed=s) for o in LOSSES for s in seeds]
 
 
-def git_commit() -> str:
-    """The commit the code was run at, ``+changes`` when ganlib or benchmarks had uncommitted edits."""
-    def git(*args):
-        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=RESULT.parent,
-                              check=True).stdout.strip()
-    try:
-        dirty = git("status", "--porcelain", "--", "../../ganlib", "..")
-        return git("rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=8, help="seeds 0 … n-1 of each loss (default 8)")
     parser.add_argument("--out", type=Path, default=RESULT)
     args = parser.parse_args()
     seeds = list(range(args.seeds))
-    member_list = members(seeds)
-    start = time.perf_counter()
-    runs = train(members=member_list, device="cpu", **SETTINGS)
-    seconds = time.perf_counter() - start
-    result = {"settings": SETTINGS, "losses": list(LOSSES), "seeds": seeds, "members": member_list,
-              "runs": [r.mode_record() for r in runs],
-              "fingerprint": {"steps": fingerprint.STEPS, "dtype": "float64",
-                              "numbers": fingerprint.prefix(member_list, device="cpu", **SETTINGS)},
-              "seconds": seconds, "stack_size": runs[0].config["stack_size"],
-              "made_with": {"git": git_commit(), "torch": torch.__version__,
-                            "machine": platform.machine(), "threads": torch.get_num_threads()}}
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"{len(runs)} runs in {seconds:.0f} s → {args.out}")
+    sweep(members(seeds), SETTINGS, args.out, losses=list(LOSSES), seeds=seeds)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 """The loss-zoo comparison: a reduced run of the same function, and the committed results."""
 
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -10,11 +9,10 @@ import pytest
 from ganlib import compare, fingerprint, losses
 from ganlib.train import train
 
+import fingerprints                                    # benchmarks/ (tests/conftest.py puts it on sys.path)
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-_spec = importlib.util.spec_from_file_location("fingerprints", ROOT / "benchmarks" / "fingerprints.py")
-fingerprints = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fingerprints)
 KEYS = {"modes_mean", "modes_std", "hq_mean", "hq_std", "rkl_mean", "rkl_std", "no_hq_seeds",
         "seeds", "per_seed", "seconds", "ema", "curves"}
 

@@ -1,9 +1,7 @@
 """benchmarks/results/fgan_seeds.json, on which chapter 2 judges F5, against the code here."""
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import yaml
@@ -16,18 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULT = json.loads((ROOT / "benchmarks" / "results" / "fgan_seeds.json").read_text())
 
 
-def load(name: str):
-    sys.path.insert(0, str(ROOT / "benchmarks"))          # fgan_seeds imports mode_hopping, beside it
-    try:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-
-
-bench, fingerprints = load("fgan_seeds"), load("fingerprints")
+import fgan_seeds as bench                              # benchmarks/ (tests/conftest.py puts it on sys.path)
+import fingerprints
 
 
 def test_the_committed_runs_are_the_benchmarks_members_with_its_settings():
