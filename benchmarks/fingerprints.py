@@ -4,12 +4,13 @@
     python benchmarks/fingerprints.py --device cuda    # the same on a GPU
     python benchmarks/fingerprints.py --json --objectives hinge   # machine-readable, some zoo objectives
 
-``benchmarks/results/quality.json`` (the loss zoo), ``mode_hopping.json`` (V7) and
-``fgan_seeds.json`` (F5) each store a fingerprint: the first ``ganlib.fingerprint.STEPS`` steps of the call that made
+``benchmarks/results/quality.json`` (the loss zoo), ``mode_hopping.json`` (V7),
+``fgan_seeds.json`` (F5) and ``critic_budget.json`` (T1) each store a fingerprint: the first ``ganlib.fingerprint.STEPS`` steps of the call that made
 them, retrained in float64 (``ganlib.fingerprint.prefix``).  This script retrains them with the
 code here and prints, per file, the largest relative difference from the committed numbers and
 every number outside ``ganlib.fingerprint.RTOL``; it exits 1 if any is.  The tests
-(``tests/test_compare.py``, ``test_mode_hopping.py``, ``test_fgan_seeds.py``, ``test_fingerprint.py``) run
+(``tests/test_compare.py``, ``test_mode_hopping.py``, ``test_fgan_seeds.py``, ``test_dynamics.py``,
+``test_fingerprint.py``) run
 the same functions on the CPU.
 """
 
@@ -59,6 +60,12 @@ def check_mode_hopping(device="cpu") -> dict:
     return _check_sweep("mode_hopping.json", device, lambda m: f"{m['objective']} seed {m['seed']}")
 
 
+def check_critic_budget(device="cpu") -> dict:
+    """critic_budget.json's fingerprint against the code here: ``{"labels", "committed", "again"}``."""
+    return _check_sweep("critic_budget.json", device,
+                        lambda m: f"{m['objective']} {m['n_critic']} x {m['lr_d']:g} seed {m['seed']}")
+
+
 def check_fgan_seeds(device="cpu") -> dict:
     """fgan_seeds.json's fingerprint against the code here: ``{"labels", "committed", "again"}``."""
     return _check_sweep("fgan_seeds.json", device, lambda m: f"{m['divergence']} seed {m['seed']}")
@@ -77,6 +84,7 @@ def main() -> int:
     if not args.objectives:
         checks["mode_hopping.json"] = check_mode_hopping(args.device)
         checks["fgan_seeds.json"] = check_fgan_seeds(args.device)
+        checks["critic_budget.json"] = check_critic_budget(args.device)
     bad = {name: fingerprint.mismatches(c["committed"], c["again"], labels=c["labels"]) for name, c in checks.items()}
     if args.json:
         import ganlib

@@ -66,7 +66,8 @@ def test_the_unedited_copy_passes_the_guard(tmp_path):
     shutil.copytree(ROOT / "ganlib", tmp_path / "ganlib", ignore=shutil.ignore_patterns("__pycache__"))
     out = recompute(tmp_path)
     assert out["checks"]["quality.json"]["labels"] == list(QUALITY["fingerprint"])
-    assert out["mismatches"] == {"quality.json": [], "mode_hopping.json": [], "fgan_seeds.json": []}
+    assert out["mismatches"] == {"quality.json": [], "mode_hopping.json": [], "fgan_seeds.json": [],
+                                "critic_budget.json": []}
 
 
 def test_other_kernels_and_one_thread_pass_the_guard():
@@ -75,7 +76,8 @@ def test_other_kernels_and_one_thread_pass_the_guard():
     committed results still match to ``RTOL``."""
     out = recompute(ROOT, "--threads", "1", ATEN_CPU_CAPABILITY="default")
     assert out["capability"] == "DEFAULT" and out["threads"] == 1
-    assert out["mismatches"] == {"quality.json": [], "mode_hopping.json": [], "fgan_seeds.json": []}
+    assert out["mismatches"] == {"quality.json": [], "mode_hopping.json": [], "fgan_seeds.json": [],
+                                "critic_budget.json": []}
 
 
 def test_a_fingerprint_is_a_prefix_of_the_longer_run():
