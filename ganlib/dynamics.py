@@ -22,7 +22,7 @@ separate (r grows) the non-saturating gradient's size tends to r, while the satu
 ``shift_game`` plays the game: each generator step, ``n_critic`` Adam steps of a real
 discriminator (the book's MLP, ``models.discriminator``) on fresh batches, then one plain
 gradient step on θ; at every step it records the gradient the generator got and the one D*
-would have given on the same latents, so how well the discriminator was trained is measured by
+gives in expectation at the same θ, so how well the discriminator was trained is measured by
 what matters to the generator: the norm of its gradient and its angle to the optimal one.
 """
 
@@ -71,9 +71,9 @@ def shift_game(objective: str, theta0=(4.0, 0.0), *, n_critic: int = 1, lr_d: fl
     outcome of a seed does not depend on the CPU's float32 rounding.
 
     Returns numpy arrays over the ``steps`` generator steps: ``theta`` (θ before the step,
-    ``[steps, 2]``), ``grad`` (the gradient the generator got), ``grad_opt`` (the gradient D*
-    gives on the same latents: ``θ · mean σ(±v*)``), ``norm_ratio`` = ‖grad‖/‖grad_opt‖,
-    ``cosine`` = cos(grad, grad_opt), and ``theta_final``."""
+    ``[steps, 2]``), ``grad`` (the gradient the generator got, on its batch), ``grad_opt`` (the
+    gradient D* gives in expectation at that θ, ``optimal_generator_gradient``), ``norm_ratio``
+    = ‖grad‖/‖grad_opt‖, ``cosine`` = cos(grad, grad_opt), and ``theta_final``."""
     if objective not in LOSSES:
         raise ValueError(f"unknown objective {objective!r}; the Gaussian shift knows {list(LOSSES)}")
     if n_critic < 1 or steps < 1:
@@ -83,7 +83,6 @@ def shift_game(objective: str, theta0=(4.0, 0.0), *, n_critic: int = 1, lr_d: fl
     D = seeded(seed, lambda: _models.discriminator(2, hidden, depth)).to(f64)
     opt = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999))
     theta = torch.tensor(theta0, dtype=f64)
-    sign = 1.0 if objective == "nonsaturating" else -1.0
     rec = {k: [] for k in ("theta", "grad", "grad_opt")}
     for _ in range(steps):
         for _ in range(n_critic):
@@ -97,8 +96,7 @@ def shift_game(objective: str, theta0=(4.0, 0.0), *, n_critic: int = 1, lr_d: fl
         th = theta.clone().requires_grad_(True)
         real = torch.randn(batch_size, 2, generator=g, dtype=f64)
         (grad,) = torch.autograd.grad(obj.g_loss(D(real), D(z + th)), th)
-        with torch.no_grad():                   # D* on the same latents: θ · mean σ(±v*(θ + z))
-            grad_opt = theta * torch.sigmoid(-sign * optimal_logit(z + theta, theta)).mean()
+        grad_opt = torch.from_numpy(optimal_generator_gradient(theta.numpy(), objective))
         for k, v in (("theta", theta), ("grad", grad), ("grad_opt", grad_opt)):
             rec[k].append(v.detach().clone())
         theta = theta - lr_g * grad
