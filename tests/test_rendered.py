@@ -97,7 +97,8 @@ def test_all_math_is_typeset(doms):
 
 
 # Figures each training page shows at publication size (4 unless listed).
-FIGURES = {"notebooks/07_improved_infogan_training": 2, "notebooks/09_digits": 3}
+FIGURES = {"notebooks/07_improved_infogan_training": 2, "notebooks/09_digits": 3,
+           "notebooks/10_training_dynamics": 1}
 
 
 def test_training_pages_show_their_figures(doms):
@@ -174,7 +175,7 @@ def published_doms(tmp_path_factory) -> dict[str, str]:
 
 def test_every_published_notebook_page_opens_its_colab_copy(published_doms):
     notebooks = [page for page in PAGES if (ROOT / f"{page}.ipynb").exists()]
-    assert len(notebooks) == 17
+    assert len(notebooks) == 18
     for page, dom in published_doms.items():
         links = set(re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', dom))
         if page in notebooks:
