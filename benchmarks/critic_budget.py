@@ -1,6 +1,6 @@
 """T1 on the ring: how much should the discriminator be trained per generator step?
 
-    python benchmarks/critic_budget.py              # 2 losses × 4 budgets × 4 seeds, 5,000 steps (~8 min, 2 cores)
+    python benchmarks/critic_budget.py              # 2 losses × 4 budgets × 4 seeds, 5,000 steps (~22 min, 2 cores)
     python benchmarks/critic_budget.py --seeds 8    # more seeds
 
 The source notes (claim T1) say a discriminator trained too well leaves the generator no gradient
@@ -10,18 +10,17 @@ training-dynamics page measures both halves on a problem whose optimal discrimin
 the ring.  Both vanilla losses (``minimax``: saturating, the note's "original GAN";
 ``nonsaturating``) train with chapter 1's settings for 5,000 steps (``SETTINGS``, chapter 2's
 length) and four discriminator budgets per generator step (``BUDGETS``: critic steps × learning
-rate, from 10× less than chapter 1 to 10× more), seeds 0 … n−1, in one ``ganlib.train.train`` call (members with 5 critic steps go to their
-own stack).  It writes ``benchmarks/results/critic_budget.json`` (``sweep.sweep``: mode histories
+rate, from 10× less than chapter 1 to 10× more), seeds 0 … n−1, in one ``ganlib.train.train``
+call (members with 5 critic steps go to their own stack).  It writes ``benchmarks/results/critic_budget.json`` (``sweep.sweep``: mode histories
 and a float64 fingerprint), which the page renders.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from ganlib.metrics import learned_ring
-from sweep import sweep
+from sweep import arguments, sweep
 
 RESULT = Path(__file__).resolve().parent / "results" / "critic_budget.json"
 LOSSES = ("minimax", "nonsaturating")
@@ -36,12 +35,8 @@ def members(seeds: list[int]) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=4, help="seeds 0 … n-1 of each loss and budget (default 4)")
-    parser.add_argument("--out", type=Path, default=RESULT)
-    args = parser.parse_args()
-    seeds = list(range(args.seeds))
-    result = sweep(members(seeds), SETTINGS, args.out, losses=list(LOSSES),
+    seeds, out = arguments(__doc__, 4, RESULT)
+    result = sweep(members(seeds), SETTINGS, out, losses=list(LOSSES),
                    budgets=[list(b) for b in BUDGETS], seeds=seeds)
     for o in LOSSES:
         for k, lr in BUDGETS:

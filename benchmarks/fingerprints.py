@@ -4,14 +4,13 @@
     python benchmarks/fingerprints.py --device cuda    # the same on a GPU
     python benchmarks/fingerprints.py --json --objectives hinge   # machine-readable, some zoo objectives
 
-``benchmarks/results/quality.json`` (the loss zoo), ``mode_hopping.json`` (V7),
-``fgan_seeds.json`` (F5) and ``critic_budget.json`` (T1) each store a fingerprint: the first ``ganlib.fingerprint.STEPS`` steps of the call that made
-them, retrained in float64 (``ganlib.fingerprint.prefix``).  This script retrains them with the
-code here and prints, per file, the largest relative difference from the committed numbers and
-every number outside ``ganlib.fingerprint.RTOL``; it exits 1 if any is.  The tests
-(``tests/test_compare.py``, ``test_mode_hopping.py``, ``test_fgan_seeds.py``, ``test_dynamics.py``,
-``test_fingerprint.py``) run
-the same functions on the CPU.
+``benchmarks/results/quality.json`` (the loss zoo), ``mode_hopping.json`` (V7), ``fgan_seeds.json``
+(F5) and ``critic_budget.json`` (T1) each store a fingerprint: the first ``ganlib.fingerprint.STEPS``
+steps of the call that made them, retrained in float64 (``ganlib.fingerprint.prefix``).  This script
+retrains them with the code here and prints, per file, the largest relative difference from the
+committed numbers and every number outside ``ganlib.fingerprint.RTOL``; it exits 1 if any is.  The
+tests (``tests/test_compare.py``, ``test_mode_hopping.py``, ``test_fgan_seeds.py``,
+``test_dynamics.py``, ``test_fingerprint.py``) run the same functions on the CPU.
 """
 
 from __future__ import annotations

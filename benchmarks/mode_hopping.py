@@ -17,10 +17,9 @@ as soon as the code here no longer trains the same runs.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from sweep import sweep
+from sweep import arguments, sweep
 
 RESULT = Path(__file__).resolve().parent / "results" / "mode_hopping.json"
 LOSSES = ("minimax", "nonsaturating")
@@ -34,12 +33,8 @@ def members(seeds: list[int]) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=8, help="seeds 0 … n-1 of each loss (default 8)")
-    parser.add_argument("--out", type=Path, default=RESULT)
-    args = parser.parse_args()
-    seeds = list(range(args.seeds))
-    sweep(members(seeds), SETTINGS, args.out, losses=list(LOSSES), seeds=seeds)
+    seeds, out = arguments(__doc__, 8, RESULT)
+    sweep(members(seeds), SETTINGS, out, losses=list(LOSSES), seeds=seeds)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ tests recompute.
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import subprocess
@@ -56,3 +57,13 @@ def sweep(members: list[dict], settings: dict, out: Path, **fields) -> dict:
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"{len(runs)} runs in {seconds:.0f} s → {out}")
     return result
+
+
+def arguments(doc: str, default_seeds: int, out: Path) -> tuple[list[int], Path]:
+    """A sweep script's command line: ``--seeds n`` (seeds 0 … n−1) and ``--out``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--seeds", type=int, default=default_seeds,
+                        help=f"seeds 0 … n-1 of each member (default {default_seeds})")
+    parser.add_argument("--out", type=Path, default=out)
+    args = parser.parse_args()
+    return list(range(args.seeds)), args.out
