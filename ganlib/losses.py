@@ -232,6 +232,22 @@ def stacked_gradient_penalty(D: Callable[[Tensor], Tensor], real: Tensor, fake: 
     return ((grad.norm(2, dim=2) - 1.0) ** 2).mean(dim=1)
 
 
+def zero_centred_penalty(D: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
+    r"""The squared gradient norm that R1 and R2 penalise (Mescheder et al. 2018, eqs. 9–10):
+
+        E_x[‖∇ₓ D(x)‖²]
+
+    on real data (R1) or generated data (R2); the critic's loss adds (γ/2) times it.  ``D`` is
+    the raw output (the logit), as in the authors' code.  ``x`` is ``[B, d]`` (one critic;
+    returns a scalar) or ``[E, B, d]`` with ``D: [E, B, d] → [E, B, 1]`` (E critics; returns
+    ``[E]``, member e's value from its own critic: nothing else depends on ``x[e]``).  The
+    result keeps the graph (``create_graph=True``), so the penalty trains D.
+    """
+    x = x.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    return grad.pow(2).sum(dim=-1).mean(dim=-1)
+
+
 def best_logits(p: Tensor, q: Tensor, iters: int = 200) -> Tensor:
     r"""The discriminator's best logits on a discrete support, found numerically: the ``v``
     that maximises V(D) = Σ_x p(x) log σ(v(x)) + q(x) log σ(−v(x)) (Goodfellow et al. 2014,

@@ -21,7 +21,8 @@ Tensor = torch.Tensor
 
 # The book's reference toy GAN and its optimiser: every default of every loop, written once.
 DEFAULTS = dict(steps=5000, batch_size=256, optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.5, 0.999),
-                n_critic=1, latent_dim=2, hidden=128, depth=2, tanh_output=False, g_ema=0.0, n_eval=2500)
+                n_critic=1, latent_dim=2, hidden=128, depth=2, tanh_output=False, g_ema=0.0, r1=0.0, r2=0.0,
+                n_eval=2500)
 
 
 def pick_device(device: str | torch.device | None = None) -> torch.device:
@@ -129,11 +130,17 @@ class Run:
     def mode_record(self) -> dict:
         """The run's mode history as plain JSON data: ``objective``, ``seed``, ``eval_step``,
         ``mode_counts`` (lists) and ``final_stats`` — what ``plot.mode_occupancy`` and
-        ``metrics.mode_hops`` read, and what ``benchmarks/mode_hopping.py`` commits."""
-        return {"objective": self.config["objective"], "seed": self.config["seed"],
-                "eval_step": [int(t) for t in self.history["eval_step"]],
-                "mode_counts": [[int(c) for c in counts] for counts in self.history["mode_counts"]],
-                "final_stats": dict(self.final_stats)}
+        ``metrics.mode_hops`` read, and what ``benchmarks/mode_hopping.py`` commits — and, with
+        ``g_ema`` on, ``ema_mode_counts`` and ``final_ema_stats`` of the averaged generator."""
+        record = {"objective": self.config["objective"], "seed": self.config["seed"],
+                  "eval_step": [int(t) for t in self.history["eval_step"]],
+                  "mode_counts": [[int(c) for c in counts] for counts in self.history["mode_counts"]],
+                  "final_stats": dict(self.final_stats)}
+        if "ema_mode_counts" in self.history:          # g_ema on: the averaged generator's too
+            record["ema_mode_counts"] = [[int(c) for c in counts]
+                                         for counts in self.history["ema_mode_counts"]]
+            record["final_ema_stats"] = dict(self.final_ema_stats)
+        return record
 
     @property
     def final_ema_stats(self) -> dict:

@@ -3,7 +3,9 @@
 Each step is ``n_critic`` discriminator updates followed by one generator update
 (Goodfellow et al. 2014, Algorithm 1), with Adam (default) or RMSProp for both players.  The objective decides
 the losses (``ganlib.losses``); the loop adds what an objective asks for: weight clipping
-after each critic step (WGAN) or the gradient penalty in the critic loss (WGAN-GP).
+after each critic step (WGAN), the gradient penalty in the critic loss (WGAN-GP), and, for any
+objective, the zero-centred penalties R1 and R2 (``r1=γ``, ``r2=γ``; Mescheder et al. 2018)
+that make gradient play converge (the training-dynamics chapters).
 
 **Every run is a stack.**  A member-step of the book's toy GAN is ~100 MFLOP spread over
 small matrices, too small to keep two CPU cores busy, so one run alone is bound by Python
@@ -50,6 +52,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 import os
 import time
 
@@ -251,7 +254,9 @@ def train(
             ``ganlib.models``), ``tanh_output`` (end G with tanh, for data in [-1, 1]),
             ``g_ema`` (keep ``G_ema``, an exponential moving average of G's weights with this
             decay, e.g. 0.999, and evaluate it beside G; 0 = off), and the objective's
-            parameters.  Defaults: ``ganlib.runs.DEFAULTS``.
+            parameters, ``r1`` and ``r2`` (γ of the zero-centred gradient penalties
+            (γ/2)·E‖∇ₓD(x)‖² on real (R1) or generated (R2) batches, Mescheder et al. 2018,
+            added to the critic's loss; 0 = off).  Defaults: ``ganlib.runs.DEFAULTS``.
     """
     single = members is None and seeds is None
     if members is not None and seeds is not None:
@@ -355,6 +360,12 @@ def _member_spec(m: dict, dev: torch.device) -> dict:
         raise ValueError(f"train: betas must be two numbers in [0, 1), got {m.get('betas')!r}")
     if not (isinstance(spec["g_ema"], (int, float)) and 0 <= spec["g_ema"] < 1):
         raise ValueError(f"train: g_ema must be a number in [0, 1) (0 = off), got {spec['g_ema']!r}")
+    for name in ("r1", "r2"):                    # γ of a zero-centred gradient penalty
+        if not (isinstance(spec[name], (int, float)) and not isinstance(spec[name], bool)
+                and math.isfinite(spec[name]) and spec[name] >= 0):
+            raise ValueError(f"train: {name} (the weight γ of the {name.upper()} penalty) must be "
+                             f"a finite number ≥ 0 (0 = off), got {spec[name]!r}")
+        spec[name] = float(spec[name])
     if not isinstance(spec["seed"], int) or isinstance(spec["seed"], bool):
         raise ValueError(f"train: seed must be an int, got {spec['seed']!r}")
     data = _mixture(spec["data"]) if isinstance(spec["data"], str) else spec["data"]
@@ -413,6 +424,42 @@ def _member_losses(groups: list[tuple[slice, callable]], real_out: Tensor,
     return torch.cat([fn(real_out[sl], fake_out[sl]) for sl, fn in groups])
 
 
+def _critic_penalty(specs: list[dict], dev: torch.device):
+    """The penalties the critic's loss adds, per member: ``penalty(D, x, fake, eps) → [E]``
+    (0 for a member without any), or ``None`` when no member has one.
+
+    * WGAN-GP (Gulrajani et al. 2017, eq. 3): ``λ · E_x̂[(‖∇D(x̂)‖ − 1)²]`` on interpolates;
+    * R1 (Mescheder et al. 2018, eq. 9):  ``(γ/2) · E_p[‖∇D(x)‖²]`` on the real batch;
+    * R2 (Mescheder et al. 2018, eq. 10): ``(γ/2) · E_q[‖∇D(x)‖²]`` on the generated batch.
+
+    Each is computed for the members that have it only (``D(v, idx)`` runs their slice of the
+    stack): a member's penalty depends on its own critic and batch, nothing else."""
+    E = len(specs)
+    terms = []                                   # (which, member indices, their weights)
+    for which, weight in (("gp", lambda s: s["objective"].gp_weight or 0.0),
+                          ("r1", lambda s: s["r1"] / 2), ("r2", lambda s: s["r2"] / 2)):
+        idx = [e for e, s in enumerate(specs) if weight(s)]
+        if idx:
+            terms.append((which, None if len(idx) == E else torch.tensor(idx, device=dev),
+                          torch.tensor(idx, device=dev),
+                          torch.tensor([weight(specs[e]) for e in idx], device=dev)))
+    if not terms:
+        return None
+
+    def penalty(D, x: Tensor, fake: Tensor, eps: Tensor | None) -> Tensor:
+        total = torch.zeros(E, device=x.device, dtype=x.dtype)
+        for which, sub, idx, w in terms:
+            D_sub = lambda v, sub=sub: D(v, sub)                       # noqa: E731
+            x_sub, fake_sub = (x, fake) if sub is None else (x[sub], fake[sub])
+            if which == "gp":
+                value = _losses.stacked_gradient_penalty(D_sub, x_sub, fake_sub, eps)
+            else:
+                value = _losses.zero_centred_penalty(D_sub, x_sub if which == "r1" else fake_sub)
+            total = total.index_add(0, idx, w * value)
+        return total
+    return penalty
+
+
 def _member_norms(params: list[Tensor]) -> Tensor:
     """Each member's gradient norm over all its parameters: ``[E]``."""
     return torch.stack([p.grad.flatten(1).norm(dim=1) for p in params]).norm(dim=0)
@@ -449,9 +496,7 @@ def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_
     clip_bound = None if not any(clip) else \
         torch.tensor([c or float("inf") for c in clip], device=dev).view(E, 1, 1)
     gp = [e for e, s in enumerate(specs) if s["objective"].gp_weight]
-    gp_idx = None if len(gp) in (0, E) else torch.tensor(gp, device=dev)
-    gp_all = torch.tensor(gp, device=dev, dtype=torch.long)
-    gp_w = torch.tensor([specs[e]["objective"].gp_weight for e in gp], device=dev)
+    penalty = _critic_penalty(specs, dev)
 
     z_eval = torch.stack([torch.randn(n_eval, latent, generator=r, device=dev) for r in rngs])
     hist = {k: torch.empty(steps, E, device=dev) for k in ("d_loss", "d_grad_norm", "g_loss",
@@ -465,6 +510,7 @@ def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_
                     lr_d=s["lr_d"], lr_g=s["lr_g"],
                     betas=s["betas"], n_critic=n_critic, latent_dim=latent, hidden=s["hidden"],
                     depth=s["depth"], tanh_output=s["tanh_output"], g_ema=s["g_ema"],
+                    r1=s["r1"], r2=s["r2"],
                     seed=s["seed"], device=str(dev), n_eval=n_eval, eval_every=eval_every,
                     snapshot_every=snapshot_every, stack_size=E) for s in specs]
     chunk_states = [r.get_state() for r in rngs]     # each generator at the current chunk's start
@@ -558,15 +604,11 @@ def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_
                 fake = G(buffers["z_d"][c, k])
             real_out, fake_out = D(x)[..., 0], D(fake)[..., 0]
             d_losses = _member_losses(groups_d, real_out, fake_out)
-            d_total = d_losses.sum()
-            if gp:                                # + λ·E[(‖∇D(x̂)‖ - 1)²] for WGAN-GP members
-                x_gp, fake_gp = (x, fake) if gp_idx is None else (x[gp_idx], fake[gp_idx])
-                penalty = gp_w * _losses.stacked_gradient_penalty(
-                    lambda v: D(v, gp_idx), x_gp, fake_gp, buffers["eps"][c, k])
-                d_total = d_total + penalty.sum()
-                d_losses = d_losses.detach().index_add(0, gp_all, penalty.detach())
+            if penalty is not None:               # WGAN-GP's, R1's, R2's: [E], 0 where off
+                d_losses = d_losses + penalty(D, x, fake, buffers["eps"][c, k] if gp else None)
             opt_d.zero_grad(set_to_none=True)
-            d_total.backward()
+            d_losses.sum().backward()
+            d_losses = d_losses.detach()
             d_grad_norm = _member_norms(d_params)
             opt_d.step()
             if clip_bound is not None:                               # WGAN: clip to [-c, c]

@@ -40,13 +40,22 @@ def mixed_members(objective: str, seed: int) -> list[dict]:
             dict(objective=others[2], seed=seed + 13, n_critic=k, g_ema=0.9, lr_g=3e-3)]
 
 
-@pytest.mark.parametrize("objective", losses.names())
-def test_a_member_equals_its_run_alone_whoever_else_is_in_its_stack(objective, float64):
+PENALTIES = {"nonsaturating": dict(r1=1.0), "lsgan": dict(r2=0.5), "hinge": dict(r1=10.0, r2=1.0)}
+
+
+@pytest.mark.parametrize("objective, penalties",
+                         [(o, {}) for o in losses.names()] + list(PENALTIES.items()))
+def test_a_member_equals_its_run_alone_whoever_else_is_in_its_stack(objective, penalties, float64):
     seed = 3
-    members = train(members=mixed_members(objective, seed), data="ring8", **SETTINGS)
+    mixed = mixed_members(objective, seed)
+    mixed[2].update(penalties)
+    if penalties:                               # others with other penalties, or none
+        mixed[0]["r2"], mixed[3]["r1"] = 2.0, 0.1
+    members = train(members=mixed, data="ring8", **SETTINGS)
     assert {m.config["stack_size"] for m in members} == {4}          # one stack of four
     member = members[2]
-    alone = train(objective, "ring8", seed=seed, n_critic=N_CRITIC.get(objective, 1), **SETTINGS)
+    alone = train(objective, "ring8", seed=seed, n_critic=N_CRITIC.get(objective, 1), **penalties,
+                  **SETTINGS)
     assert next(alone.G.parameters()).dtype == torch.float64
     assert alone.config["stack_size"] == 1 and member.config["objective"] == objective
     assert max_param_gap(member.G, alone.G) < 1e-10, objective

@@ -117,9 +117,11 @@ def test_a_non_finite_gradient_stops_training_even_when_the_loss_is_finite():
         train(kink, "ring8", steps=20, batch_size=8, n_eval=10, progress=False, device="cpu")
 
 
-@pytest.mark.parametrize("objective", ["nonsaturating", "wgan-gp"])
-def test_a_resumed_run_equals_an_uninterrupted_one(objective, tmp_path):
-    kw = dict(batch_size=32, eval_every=10, n_eval=100, progress=False, device="cpu", seed=3)
+@pytest.mark.parametrize("objective, penalties", [("nonsaturating", {}), ("wgan-gp", {}),
+                                                  ("nonsaturating", dict(r1=1.0, r2=0.5))])
+def test_a_resumed_run_equals_an_uninterrupted_one(objective, penalties, tmp_path):
+    kw = dict(batch_size=32, eval_every=10, n_eval=100, progress=False, device="cpu", seed=3,
+              **penalties)
     whole = train(objective, "ring8", steps=60, **kw)
     ckpt = tmp_path / "run.pt"
     first = train(objective, "ring8", steps=30, checkpoint=ckpt, checkpoint_every=10, **kw)
@@ -183,3 +185,99 @@ def test_critic_step_clips_for_wgan_and_penalises_for_wgan_gp():
             g.set_state(state)
             assert critic_step(D, opt, obj, real, fake, generator=g).item() == \
                 pytest.approx(expected.item(), rel=1e-6)
+
+
+def input_gradient_norms2(D, x):
+    """‖∇ₓD(x_i)‖² of each sample, one autograd call per sample: the reference."""
+    out = []
+    for xi in x:
+        xi = xi.clone().requires_grad_(True)
+        (g,) = torch.autograd.grad(D(xi[None]).sum(), xi)
+        out.append(g.pow(2).sum())
+    return torch.stack(out)
+
+
+def test_the_zero_centred_penalty_is_the_mean_squared_input_gradient():
+    from ganlib import models
+    torch.manual_seed(0)
+    x = torch.randn(7, 2, dtype=torch.float64)
+    D = models.discriminator(hidden=16).double()
+    value = losses.zero_centred_penalty(D, x)
+    assert value.item() == pytest.approx(input_gradient_norms2(D, x).mean().item(), rel=1e-12)
+    # a linear critic D(x) = w·x + b: ∇ₓD = w everywhere, so the penalty is ‖w‖²
+    lin = torch.nn.Linear(2, 1).double()
+    assert losses.zero_centred_penalty(lin, x).item() == pytest.approx(
+        lin.weight.pow(2).sum().item(), rel=1e-14)
+    # it trains D: the graph is kept, and its gradient is that of ‖w‖², 2w
+    losses.zero_centred_penalty(lin, x).backward()
+    assert torch.allclose(lin.weight.grad, 2 * lin.weight.detach(), rtol=1e-14)
+    # E critics at once: member e's value is its own critic's, on its own batch
+    Ds = [models.discriminator(hidden=16).double() for _ in range(3)]
+    xs = torch.randn(3, 5, 2, dtype=torch.float64)
+    stacked = losses.zero_centred_penalty(models.StackedMLP(Ds), xs)
+    assert stacked.shape == (3,)
+    for e in range(3):
+        assert stacked[e].item() == pytest.approx(
+            input_gradient_norms2(Ds[e], xs[e]).mean().item(), rel=1e-12)
+
+
+def test_the_critic_penalty_gives_each_member_its_own_weighted_terms():
+    from ganlib import models
+    from ganlib.train import _critic_penalty
+    torch.manual_seed(1)
+    specs = [dict(objective=losses.get("nonsaturating"), r1=2.0, r2=0.0),
+             dict(objective=losses.get("wgan-gp", gp_weight=3.0), r1=0.0, r2=0.5),
+             dict(objective=losses.get("lsgan"), r1=0.0, r2=0.0),
+             dict(objective=losses.get("hinge"), r1=1.0, r2=4.0)]
+    Ds = [models.discriminator(hidden=8).double() for _ in specs]
+    x, fake = torch.randn(4, 6, 2, dtype=torch.float64), torch.randn(4, 6, 2, dtype=torch.float64)
+    eps = torch.rand(1, 6, 1, dtype=torch.float64)                    # WGAN-GP's member only
+    total = _critic_penalty(specs, torch.device("cpu"))(models.StackedMLP(Ds), x, fake, eps)
+    r1 = [input_gradient_norms2(D, x[e]).mean().item() for e, D in enumerate(Ds)]
+    r2 = [input_gradient_norms2(D, fake[e]).mean().item() for e, D in enumerate(Ds)]
+    x_hat = eps[0] * x[1] + (1 - eps[0]) * fake[1]
+    gp = ((input_gradient_norms2(Ds[1], x_hat).sqrt() - 1) ** 2).mean().item()
+    expected = [2.0 / 2 * r1[0], 3.0 * gp + 0.5 / 2 * r2[1], 0.0, 1.0 / 2 * r1[3] + 4.0 / 2 * r2[3]]
+    assert total.tolist() == pytest.approx(expected, rel=1e-12)
+    assert _critic_penalty([dict(objective=losses.get("minimax"), r1=0.0, r2=0.0)],
+                           torch.device("cpu")) is None
+
+
+@pytest.mark.parametrize("which", ["r1", "r2"])
+def test_train_adds_half_gamma_times_the_penalty_to_the_critic_loss(which):
+    """The first critic step of a run with ``r1=γ`` or ``r2=γ``: its recorded loss exceeds the
+    unpenalised run's (same seed, same draws) by (γ/2)·mean‖∇ₓD₀‖² of the initial critic on
+    the first real batch (R1) or the first generated batch (R2), recomputed here from the
+    member's own generator (``_draw_chunk``) and its initial networks."""
+    from ganlib import models
+    from ganlib.runs import seeded
+    from ganlib.train import _draw_chunk, _member_spec
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        kw = dict(batch_size=16, hidden=16, seed=4)
+        plain = train("nonsaturating", "ring8", steps=1, n_eval=10, progress=False,
+                      device="cpu", **kw)
+        gamma = 3.0
+        penalised = train("nonsaturating", "ring8", steps=1, n_eval=10, progress=False,
+                          device="cpu", **{which: gamma}, **kw)
+        assert penalised.config[which] == gamma and plain.config[which] == 0.0
+        spec = _member_spec(dict(objective="nonsaturating", data="ring8", **kw), torch.device("cpu"))
+        rng = torch.Generator().manual_seed(4)
+        torch.randn(10, 2, generator=rng)        # the evaluation latents (n_eval × 2) come first
+        draws = _draw_chunk(spec, rng, torch.device("cpu"))
+        G0, D0 = seeded(4, lambda: (models.generator(2, 2, 16, 2), models.discriminator(2, 16, 2)))
+        with torch.no_grad():
+            batch = draws["x"][0, 0] if which == "r1" else G0(draws["z_d"][0, 0])
+        added = penalised.history["d_loss"][0] - plain.history["d_loss"][0]
+        expected = gamma / 2 * input_gradient_norms2(D0, batch).mean().item()
+        assert added == pytest.approx(expected, rel=1e-9)
+        assert expected > 1e-3                   # not a vacuous comparison
+    finally:
+        torch.set_default_dtype(old)
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), "1", True])
+def test_a_bad_penalty_weight_names_the_valid_range(bad):
+    with pytest.raises(ValueError, match=r"r1 \(the weight γ of the R1 penalty\) must be a finite number ≥ 0"):
+        train(r1=bad, steps=2, progress=False)
