@@ -175,7 +175,7 @@ def published_doms(tmp_path_factory) -> dict[str, str]:
 
 def test_every_published_notebook_page_opens_its_colab_copy(published_doms):
     notebooks = [page for page in PAGES if (ROOT / f"{page}.ipynb").exists()]
-    assert len(notebooks) == 18
+    assert len(notebooks) == 19
     for page, dom in published_doms.items():
         links = set(re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', dom))
         if page in notebooks:
