@@ -1,6 +1,6 @@
 """R1 on the mixtures: the non-saturating GAN with and without a zero-centred gradient penalty.
 
-    python benchmarks/r1_mixtures.py              # 2 mixtures × 2 penalties × 5 seeds, 40,000 steps (~25 min, 2 cores)
+    python benchmarks/r1_mixtures.py              # 2 mixtures × 2 penalties × 5 seeds, 40,000 steps (~50 min, 2 cores)
     python benchmarks/r1_mixtures.py --seeds 8    # more seeds
 
 The Dirac-GAN chapter derives that gradient play circles around the equilibrium unless the
@@ -10,7 +10,8 @@ mixtures: the non-saturating GAN (``nonsaturating``) on ``ring8`` and ``grid25``
 ``r1 = 0`` and ``r1 = GAMMA``, seeds 0 … n−1, one ``ganlib.train.train`` call (one stack).
 Settings (``SETTINGS``): the book's 2×128 MLPs, batch 256, Adam 3e-4 with β = (0.5, 0.999)
 for both players, one critic step, an averaged generator (``g_ema = 0.999``) evaluated beside
-G, 40,000 steps, evaluations of 2,500 samples every 1,000 steps.  γ = 1 and these settings come
+G, 40,000 steps, evaluations of 2,500 samples every 1,000 steps.  The stack is checkpointed
+every 1,000 steps (``results/r1_mixtures.pt``): run the script again after a stop and it resumes.  γ = 1 and these settings come
 from one probe run (issue 27), not a search; nothing was tuned on the seeds reported here.  It
 writes ``benchmarks/results/r1_mixtures.json`` (``sweep.sweep``: mode histories of G and
 G_ema, and a float64 fingerprint), which the training-dynamics page renders.
@@ -36,8 +37,8 @@ def members(seeds: list[int]) -> list[dict]:
 
 def main() -> None:
     seeds, out = arguments(__doc__, 5, RESULT)
-    result = sweep(members(seeds), SETTINGS, out, datasets=list(DATASETS), gammas=list(GAMMAS),
-                   seeds=seeds)
+    result = sweep(members(seeds), SETTINGS, out, checkpoint=out.with_suffix(".pt"),
+                   datasets=list(DATASETS), gammas=list(GAMMAS), seeds=seeds)
     for d in DATASETS:
         for g in GAMMAS:
             runs = [r for r in result["runs"] if r["data"] == d and r["r1"] == g]

@@ -40,12 +40,21 @@ def git_commit() -> str:
         return "unknown"
 
 
-def sweep(members: list[dict], settings: dict, out: Path, **fields) -> dict:
-    """Train ``members`` with ``settings`` in one ``train`` call; write and return the result."""
+def sweep(members: list[dict], settings: dict, out: Path, checkpoint: Path | None = None,
+          **fields) -> dict:
+    """Train ``members`` with ``settings`` in one ``train`` call; write and return the result.
+
+    With ``checkpoint`` (members that share one stack), the stack is saved there every
+    ``settings["eval_every"]`` steps and a stopped sweep resumes from it when run again (bit for
+    bit, ``train``'s resume); the file is deleted once the result is written."""
     made_with = {"git": git_commit(), "torch": torch.__version__, "machine": platform.machine(),
                  "cpu_capability": torch.backends.cpu.get_cpu_capability(), "threads": torch.get_num_threads()}
     start = time.perf_counter()
-    runs = train(members=members, device="cpu", **settings)
+    saving = {} if checkpoint is None else \
+        dict(checkpoint=checkpoint, resume=checkpoint if checkpoint.exists() else None)
+    runs = train(members=members, device="cpu", **saving, **settings)
+    if checkpoint is not None:
+        made_with["resumed"] = saving["resume"] is not None
     seconds = time.perf_counter() - start
     result = {"settings": settings, **fields, "members": members,
               "runs": [{**{k: v for k, v in m.items() if k not in ("objective", "seed")}, **r.mode_record()}
@@ -55,6 +64,8 @@ def sweep(members: list[dict], settings: dict, out: Path, **fields) -> dict:
               "seconds": seconds, "stack_size": runs[0].config["stack_size"],
               "made_with": made_with}
     out.write_text(json.dumps(result, indent=1) + "\n")
+    if checkpoint is not None:
+        checkpoint.unlink()
     print(f"{len(runs)} runs in {seconds:.0f} s → {out}")
     return result
 
