@@ -5,7 +5,7 @@
     python benchmarks/fingerprints.py --json --objectives hinge   # machine-readable, some zoo objectives
 
 ``benchmarks/results/quality.json`` (the loss zoo), ``mode_hopping.json`` (V7), ``fgan_seeds.json``
-(F5) and ``critic_budget.json`` (T1) each store a fingerprint: the first ``ganlib.fingerprint.STEPS``
+(F5), ``critic_budget.json`` (T1) and ``r1_mixtures.json`` (R1 on the mixtures) each store a fingerprint: the first ``ganlib.fingerprint.STEPS``
 steps of the call that made them, retrained in float64 (``ganlib.fingerprint.prefix``).  This script
 retrains them with the code here and prints, per file, the largest relative difference from the
 committed numbers and every number outside ``ganlib.fingerprint.RTOL``; it exits 1 if any is.  The
@@ -65,6 +65,11 @@ def check_critic_budget(device="cpu") -> dict:
                         lambda m: f"{m['objective']} {m['n_critic']} x {m['lr_d']:g} seed {m['seed']}")
 
 
+def check_r1_mixtures(device="cpu") -> dict:
+    """r1_mixtures.json's fingerprint against the code here: ``{"labels", "committed", "again"}``."""
+    return _check_sweep("r1_mixtures.json", device, lambda m: f"{m['data']} r1={m['r1']:g} seed {m['seed']}")
+
+
 def check_fgan_seeds(device="cpu") -> dict:
     """fgan_seeds.json's fingerprint against the code here: ``{"labels", "committed", "again"}``."""
     return _check_sweep("fgan_seeds.json", device, lambda m: f"{m['divergence']} seed {m['seed']}")
@@ -84,6 +89,7 @@ def main() -> int:
         checks["mode_hopping.json"] = check_mode_hopping(args.device)
         checks["fgan_seeds.json"] = check_fgan_seeds(args.device)
         checks["critic_budget.json"] = check_critic_budget(args.device)
+        checks["r1_mixtures.json"] = check_r1_mixtures(args.device)
     bad = {name: fingerprint.mismatches(c["committed"], c["again"], labels=c["labels"]) for name, c in checks.items()}
     if args.json:
         import ganlib

@@ -105,3 +105,23 @@ def test_the_committed_ring_runs_were_made_by_the_code_here():
     check = fingerprints.check_critic_budget("cpu")
     bad = fingerprint.mismatches(check["committed"], check["again"], labels=check["labels"])
     assert not bad, "benchmarks/results/critic_budget.json is stale: rerun benchmarks/critic_budget.py\n" + "\n".join(bad)
+
+
+R1_RESULT = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "r1_mixtures.json").read_text())
+
+
+def test_the_committed_r1_runs_were_made_by_the_code_here():
+    """r1_mixtures.json (the training-dynamics page's R1 table): the same call cut to 50 steps, in
+    float64, gives the fingerprint it recorded; its runs are the benchmark's members, in order."""
+    import r1_mixtures
+    assert R1_RESULT["fingerprint"]["steps"] == fingerprint.STEPS and R1_RESULT["fingerprint"]["dtype"] == "float64"
+    assert R1_RESULT["members"] == r1_mixtures.members(R1_RESULT["seeds"])
+    assert R1_RESULT["settings"] == json.loads(json.dumps(r1_mixtures.SETTINGS))
+    check = fingerprints.check_r1_mixtures("cpu")
+    bad = fingerprint.mismatches(check["committed"], check["again"], labels=check["labels"])
+    assert not bad, "benchmarks/results/r1_mixtures.json is stale: rerun benchmarks/r1_mixtures.py\n" + "\n".join(bad)
+    for run in R1_RESULT["runs"]:                        # the final scores are the last evaluation's
+        for key, counts in (("final_stats", "mode_counts"), ("final_ema_stats", "ema_mode_counts")):
+            n = run[counts][-1]
+            assert run[key]["modes"] == sum(c > 0 for c in n)
+            assert run[key]["hq"] == pytest.approx(sum(n) / R1_RESULT["settings"]["n_eval"], abs=1e-12)

@@ -98,7 +98,7 @@ def test_all_math_is_typeset(doms):
 
 # Figures each training page shows at publication size (4 unless listed).
 FIGURES = {"notebooks/07_improved_infogan_training": 2, "notebooks/09_digits": 3,
-           "notebooks/10_training_dynamics": 1}
+           "notebooks/10_training_dynamics": 3}
 
 
 def test_training_pages_show_their_figures(doms):
