@@ -57,9 +57,16 @@ def mode_counts(samples: Tensor, mixture: Mixture, threshold: float = 3.0) -> Te
 
 def mode_stats(samples: Tensor, mixture: Mixture, threshold: float = 3.0) -> dict:
     """``{"modes": int, "hq": float, "rkl": float}`` for ``samples`` ``[N, 2]``; see the module doc."""
-    counts = mode_counts(samples, mixture, threshold)
+    return stats_from_counts(mode_counts(samples, mixture, threshold), samples.shape[0])
+
+
+def stats_from_counts(counts, n_samples: int) -> dict:
+    """``mode_stats`` from the per-mode HQ counts ``[K]`` of ``n_samples`` samples (a committed
+    ``mode_counts`` history is enough to redraw every curve): modes with an HQ sample, the HQ
+    fraction, and rKL = Σ q̂ log(K q̂) over the HQ samples' mode shares (+inf without any)."""
+    counts = torch.as_tensor(counts)
     n_hq = int(counts.sum())
-    K = mixture.n_modes
+    K = counts.shape[0]
     if n_hq == 0:
         rkl = math.inf
     else:
@@ -67,7 +74,7 @@ def mode_stats(samples: Tensor, mixture: Mixture, threshold: float = 3.0) -> dic
         rkl = float((q_hat * torch.log(K * q_hat)).sum())
     return {
         "modes": int((counts > 0).sum()),
-        "hq": n_hq / samples.shape[0],
+        "hq": n_hq / n_samples,
         "rkl": rkl,
     }
 

@@ -176,3 +176,14 @@ def test_code_chance_is_the_accuracy_of_permuted_codes_above_one_over_k():
     chance = metrics.code_chance(labels, labels, 8, 8, n_permutations=50)
     assert chance.shape == (50,) and np.array_equal(chance, metrics.code_chance(labels, labels, 8, 8, n_permutations=50))
     assert 1 / 8 < chance.mean() < 0.2 and chance.max() < 0.25   # fitted matching: a little above 1/8
+
+
+def test_stats_from_counts_is_mode_stats_on_the_counts():
+    from ganlib import metrics
+    from ganlib.data import mixture
+    g = torch.Generator().manual_seed(3)
+    ring = mixture("ring8")
+    for samples in (ring.sample(500, generator=g), 3 * torch.randn(500, 2, generator=g), torch.full((50, 2), 40.0)):
+        direct = metrics.mode_stats(samples, ring)
+        again = metrics.stats_from_counts(metrics.mode_counts(samples, ring), samples.shape[0])
+        assert again == direct

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch.distributions import MultivariateNormal
 
-from ganlib import dynamics, fingerprint, losses
+from ganlib import dynamics, fingerprint, losses, metrics
 from ganlib.data import mixture
 
 import critic_budget as bench                           # benchmarks/ (tests/conftest.py puts it on sys.path)
@@ -125,3 +125,5 @@ def test_the_committed_r1_runs_were_made_by_the_code_here():
             n = run[counts][-1]
             assert run[key]["modes"] == sum(c > 0 for c in n)
             assert run[key]["hq"] == pytest.approx(sum(n) / R1_RESULT["settings"]["n_eval"], abs=1e-12)
+            again = metrics.stats_from_counts(n, R1_RESULT["settings"]["n_eval"])
+            assert again["modes"] == run[key]["modes"] and again["rkl"] == pytest.approx(run[key]["rkl"], abs=1e-12)
