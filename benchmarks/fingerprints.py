@@ -9,7 +9,7 @@
 steps of the call that made them, retrained in float64 (``ganlib.fingerprint.prefix``).  This script
 retrains them with the code here and prints, per file, the largest relative difference from the
 committed numbers and every number outside ``ganlib.fingerprint.RTOL``; it exits 1 if any is.  The
-tests (``tests/test_compare.py``, ``test_mode_hopping.py``, ``test_fgan_seeds.py``,
+tests (``tests/test_zoo.py``, ``test_mode_hopping.py``, ``test_fgan_seeds.py``,
 ``test_dynamics.py``, ``test_fingerprint.py``) run the same functions on the CPU.
 """
 
@@ -23,13 +23,13 @@ from pathlib import Path
 
 import torch
 
-from ganlib import compare, fingerprint
+from ganlib import fingerprint, zoo
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def zoo_call(result: dict) -> tuple[dict, dict]:
-    """The objectives' settings and the budget a quality.json records, as ``compare.zoo_fingerprint``
+    """The objectives' settings and the budget a quality.json records, as ``zoo.zoo_fingerprint``
     takes them (JSON lists back to tuples)."""
     budget = {k: tuple(v) if isinstance(v, list) else v for k, v in result["settings"]["budget"].items()
               if k not in ("steps", "n_eval", "eval_every")}
@@ -43,7 +43,7 @@ def check_zoo(device="cpu", objectives: list[str] | None = None) -> dict:
     result = json.loads((RESULTS / "quality.json").read_text())
     settings, budget = zoo_call(result)
     objectives = list(objectives or result["fingerprint"])
-    again = compare.zoo_fingerprint(objectives, settings, device=device, **budget)
+    again = zoo.zoo_fingerprint(objectives, settings, device=device, **budget)
     return {"labels": objectives, "committed": [result["fingerprint"][o] for o in objectives],
             "again": [again[o] for o in objectives]}
 

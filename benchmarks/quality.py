@@ -6,17 +6,17 @@
     python benchmarks/quality.py --quick     # 300 steps, 2 seeds: a smoke run (writes nothing)
     python benchmarks/quality.py --objectives lsgan hinge   # recompute some, merged into the file
 
-**The zoo** trains every objective with ``ganlib.compare.settings_of`` (its recipe,
-``compare.RECIPES``, in the variant the search chose, ``compare.CHOICE``) for
-``compare.BUDGET["steps"]`` steps, on seeds 0–4, and records the raw and the averaged
+**The zoo** trains every objective with ``ganlib.recipes.settings_of`` (its recipe,
+``recipes.RECIPES``, in the variant the search chose, ``recipes.CHOICE``) for
+``zoo.BUDGET["steps"]`` steps, on seeds 0–4, and records the raw and the averaged
 generator's evaluations every ``steps // EVALS`` steps: the curves of the convergence figure.
 
 **The search** trains, for every objective, the same four variants of its recipe
-(``compare.VARIANTS``) on both mixtures with the search seeds (``SEARCH_SEEDS``, never a seed
+(``recipes.VARIANTS``) on both mixtures with the search seeds (``SEARCH_SEEDS``, never a seed
 the zoo reports), each keeping an averaged generator, so eight candidates per objective
-(variant × raw/averaged G) are scored by ``compare.score`` of their final evaluation, averaged
-over mixtures and seeds.  The best candidate is then written into ``compare.CHOICE`` by hand
-(the search only reports; ``tests/test_compare.py`` checks the two agree).
+(variant × raw/averaged G) are scored by ``zoo.score`` of their final evaluation, averaged
+over mixtures and seeds.  The best candidate is then written into ``recipes.CHOICE`` by hand
+(the search only reports; ``tests/test_zoo.py`` checks the two agree).
 
 **The interventions** (``--isolate``) retrain LSGAN and BGAN on ring8, seeds 0 and 1, with
 their zoo settings and one change each (``INTERVENTIONS``): 5 critic steps per generator step
@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganlib import compare
+from ganlib import recipes, zoo
 from ganlib.metrics import players_at
 from ganlib.train import train
 
@@ -58,45 +58,45 @@ ISOLATE_SEEDS = [0, 1]
 def isolate(steps: int, device) -> dict:
     """The interventions, in one ``train`` call."""
     keys = [(o, name, change, seed) for o, name, change in INTERVENTIONS for seed in ISOLATE_SEEDS]
-    members = [dict(objective=o, data="ring8", seed=seed, **{**compare.settings_of(o), **change})
+    members = [dict(objective=o, data="ring8", seed=seed, **{**recipes.settings_of(o), **change})
                for o, _, change, seed in keys]
     t0 = time.perf_counter()
     runs = train(members=members, steps=steps, eval_every=max(1, steps // EVALS), progress=False,
-                 device=device, batch_size=compare.BUDGET["batch_size"], n_eval=compare.BUDGET["n_eval"])
+                 device=device, batch_size=zoo.BUDGET["batch_size"], n_eval=zoo.BUDGET["n_eval"])
     out = {"steps": steps, "seeds": ISOLATE_SEEDS, "seconds": time.perf_counter() - t0, "runs": []}
     for (o, name, change, seed), r in zip(keys, runs):
-        ema = compare.CHOICE[o]["ema"]
+        ema = recipes.CHOICE[o]["ema"]
         key = "ema_mode_stats" if ema else "mode_stats"
         final = r.history[key][-1]
-        out["runs"].append({"objective": o, "change": name, "settings": compare._jsonable(change),
+        out["runs"].append({"objective": o, "change": name, "settings": zoo._jsonable(change),
                             "seed": seed, "ema": ema, "modes": final["modes"], "hq": final["hq"],
-                            "curve": compare._curve([r], key),
+                            "curve": zoo._curve([r], key),
                             "players": players_at(r.G, r.D, r.data)})
     return out
 
 
 def search_objective(objective: str, steps: int, device) -> dict:
     """Every variant × mixture × search seed of one objective, in one ``train`` call."""
-    keys = [(v, d, seed) for v in compare.VARIANTS for d in compare.DATASETS for seed in SEARCH_SEEDS]
-    members = [dict(objective=objective, data=d, seed=seed, g_ema=compare.G_EMA,
-                    **compare.variant(objective, v)) for v, d, seed in keys]
+    keys = [(v, d, seed) for v in recipes.VARIANTS for d in zoo.DATASETS for seed in SEARCH_SEEDS]
+    members = [dict(objective=objective, data=d, seed=seed, g_ema=recipes.G_EMA,
+                    **recipes.variant(objective, v)) for v, d, seed in keys]
     t0 = time.perf_counter()
     runs = train(members=members, steps=steps, eval_every=max(1, steps // EVALS), progress=False,
-                 device=device, batch_size=compare.BUDGET["batch_size"], n_eval=compare.BUDGET["n_eval"])
+                 device=device, batch_size=zoo.BUDGET["batch_size"], n_eval=zoo.BUDGET["n_eval"])
     out = {"seconds": time.perf_counter() - t0, "candidates": {}}
-    for v in compare.VARIANTS:
+    for v in recipes.VARIANTS:
         for ema in (False, True):
             key = "ema_mode_stats" if ema else "mode_stats"
             cells = {}
-            for d in compare.DATASETS:
+            for d in zoo.DATASETS:
                 rs = [r for (v2, d2, _), r in zip(keys, runs) if v2 == v and d2 == d]
                 final = [r.history[key][-1] for r in rs]
                 cells[d] = {"modes": float(np.mean([s["modes"] for s in final])),
                             "hq": float(np.mean([s["hq"] for s in final])),
-                            "score": float(np.mean([compare.score(s, K[d]) for s in final])),
-                            "curve": compare._curve(rs, key)}
+                            "score": float(np.mean([zoo.score(s, K[d]) for s in final])),
+                            "curve": zoo._curve(rs, key)}
             out["candidates"][f"{v}{', EMA' if ema else ''}"] = {
-                "variant": v, "ema": ema, "settings": compare._jsonable(compare.variant(objective, v)),
+                "variant": v, "ema": ema, "settings": zoo._jsonable(recipes.variant(objective, v)),
                 "score": float(np.mean([c["score"] for c in cells.values()])), **cells}
     best = max(out["candidates"].values(), key=lambda c: c["score"])
     out["best"] = {"variant": best["variant"], "ema": best["ema"]}
@@ -115,7 +115,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    objectives = args.objectives or list(compare.RECIPES)
+    objectives = args.objectives or list(recipes.RECIPES)
     name = "quality_isolate.json" if args.isolate else "quality_search.json" if args.search else "quality.json"
     path = None if args.quick else RESULTS / name
     old = json.loads(path.read_text()) if path is not None and args.objectives and path.exists() \
@@ -124,15 +124,15 @@ def main(argv=None) -> int:
     meta = {"torch": torch.__version__, "device": device, "threads": torch.get_num_threads()}
     start = time.perf_counter()
     if args.isolate:
-        out = {**isolate(args.steps or compare.BUDGET["steps"], args.device), **meta}
+        out = {**isolate(args.steps or zoo.BUDGET["steps"], args.device), **meta}
         if path is not None:
             path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
         print("\n".join(f"{r['objective']} {r['change']} seed {r['seed']}: {r['modes']} modes, "
                         f"{100 * r['hq']:.1f} % HQ" for r in out["runs"]))
     elif args.search:
         steps = args.steps or SEARCH_STEPS
-        out = old or {"variants": list(compare.VARIANTS), "seeds": SEARCH_SEEDS, "steps": steps,
-                      "g_ema": compare.G_EMA, "budget": compare._jsonable(compare.BUDGET),
+        out = old or {"variants": list(recipes.VARIANTS), "seeds": SEARCH_SEEDS, "steps": steps,
+                      "g_ema": recipes.G_EMA, "budget": zoo._jsonable(zoo.BUDGET),
                       "objectives": {}, "seconds": 0.0}
         if out["steps"] != steps or out["seeds"] != SEARCH_SEEDS:
             raise SystemExit(f"{path} was made with other steps or seeds: rerun all objectives")
@@ -147,11 +147,11 @@ def main(argv=None) -> int:
                 path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
     else:
         seeds = [0, 1] if args.quick else [0, 1, 2, 3, 4]
-        steps = 300 if args.quick else (args.steps or compare.BUDGET["steps"])
+        steps = 300 if args.quick else (args.steps or zoo.BUDGET["steps"])
         out = old
         for objective in objectives:
             t0 = time.perf_counter()
-            part = compare.loss_zoo([objective], seeds=seeds, steps=steps, device=args.device,
+            part = zoo.loss_zoo([objective], seeds=seeds, steps=steps, device=args.device,
                                     progress=False, eval_every=max(1, steps // EVALS))
             part["seconds"] = time.perf_counter() - t0
             if out is None:
@@ -171,8 +171,8 @@ def main(argv=None) -> int:
                 for d, s in part["results"][objective].items()), flush=True)
             if path is not None:
                 path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
-        for data in compare.DATASETS:
-            print(f"\n{data}\n" + compare.table_markdown(out, data))
+        for data in zoo.DATASETS:
+            print(f"\n{data}\n" + zoo.table_markdown(out, data))
     print(f"done in {time.perf_counter() - start:.0f} s" + (f": {path}" if path else ""))
     return 0
 

@@ -1,4 +1,4 @@
-"""Data that ships with the code: 2-D Gaussian mixtures and sklearn's 8×8 digits.
+"""The 2-D Gaussian mixtures every toy experiment trains on (the digits: ``ganlib.digits``).
 
 The mixtures follow PacGAN's definitions (Lin et al. 2018, §5; their code's
 configs), so results compare with its Table 1:
@@ -72,31 +72,3 @@ def mixture(name: str) -> Mixture:
     if name not in MIXTURES:
         raise ValueError(f"unknown mixture {name!r}; valid names: {', '.join(MIXTURES)}")
     return MIXTURES[name]()
-
-
-DIGIT_SPLITS = ("all", "train", "test")
-DIGITS_TEST_SIZE = 597      # 1,797 digits: 1,200 to train on, 597 held out
-
-
-def digits(split: str = "all") -> tuple[Tensor, Tensor]:
-    """sklearn's 8×8 handwritten digits, offline: ``(x [N, 64], y [N])``.
-
-    Pixel values 0…16 are scaled to [-1, 1] by x/8 - 1, the range of a tanh
-    generator output; ``y`` holds the class labels 0…9.  ``split`` is ``"all"``
-    (1,797 digits), ``"train"`` (1,200) or ``"test"`` (597): one fixed shuffle
-    (seed 0), the same on every machine, so the held-out digits never train a
-    generator or a classifier.
-    """
-    if split not in DIGIT_SPLITS:
-        raise ValueError(f"digits: unknown split {split!r}; valid: {', '.join(DIGIT_SPLITS)}")
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    x = torch.tensor(bunch.data, dtype=torch.float32) / 8.0 - 1.0
-    y = torch.tensor(bunch.target, dtype=torch.long)
-    if split == "all":
-        return x, y
-    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
-    n_train = len(y) - DIGITS_TEST_SIZE
-    idx = order[:n_train] if split == "train" else order[n_train:]
-    return x[idx], y[idx]

@@ -35,7 +35,7 @@ import torch
 
 from . import losses as _losses
 from . import models as _models
-from .runs import seeded
+from .runtime import seeded
 
 Tensor = torch.Tensor
 LOSSES = ("minimax", "nonsaturating")      # the vanilla GAN's two generator losses

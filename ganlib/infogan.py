@@ -9,7 +9,7 @@ the constant H(c) (claim I2).
 two heads are one last layer of 1 + n_codes outputs (column 0 the real-vs-generated logit,
 the rest Q's code logits), so D and Q are one ``models.StackedMLP``; the members may differ in
 seed and λ (``info_weight``), and each member's trajectory is the one it has alone (its own
-initial weights and random generator, ``ganlib.runs``).
+initial weights and random generator, ``ganlib.runtime``).
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ from . import metrics as _metrics
 from . import models as _models
 from .data import Mixture
 from .data import mixture as _mixture
-from .runs import (DEFAULTS, Run, check_settings, member_rngs, per_member, pick_device,
-                   progress_bar, raise_if_not_finite, record, seeded, update)
+from .optim import update
+from .record import Run, record_step
+from .runtime import member_rngs, per_member, pick_device, progress_bar, raise_if_not_finite, seeded
+from .settings import N_EVAL, STEPS, Settings, check_positive_int, check_positive_number
 
 Tensor = torch.Tensor
 
@@ -75,7 +77,7 @@ class InfoDiscriminator(nn.Module):
 
 @dataclass
 class InfoRun(Run):
-    """What ``train_infogan`` returns (a ``ganlib.runs.Run``): G takes ``[z, one_hot(c)]``;
+    """What ``train_infogan`` returns (a ``ganlib.record.Run``): G takes ``[z, one_hot(c)]``;
     ``D(x)`` returns ``(logit, code logits)``; ``objective`` is ``"infogan"``.  ``history`` has
     the losses per step and, at each evaluation, ``mode_stats`` and ``code_accuracy``
     (``metrics.code_agreement`` of the drawn code against the nearest mode of each sample)."""
@@ -105,12 +107,12 @@ def info_g_loss(out_real: Tensor, out_fake: Tensor, codes: Tensor, info_weight: 
 
 def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weight: float = 1.0,
                   members: list[dict] | None = None,
-                  steps: int = DEFAULTS["steps"], batch_size: int = DEFAULTS["batch_size"],
-                  lr_d: float = DEFAULTS["lr_d"], lr_g: float = DEFAULTS["lr_g"],
-                  latent_dim: int = DEFAULTS["latent_dim"], hidden: int = DEFAULTS["hidden"],
-                  depth: int = DEFAULTS["depth"], seed: int = 0,
+                  steps: int = STEPS, batch_size: int = Settings.batch_size,
+                  lr_d: float = Settings.lr_d, lr_g: float = Settings.lr_g,
+                  latent_dim: int = Settings.latent_dim, hidden: int = Settings.hidden,
+                  depth: int = Settings.depth, seed: int = 0,
                   device: str | torch.device | None = None, eval_every: int | None = None,
-                  n_eval: int = DEFAULTS["n_eval"], progress: bool = True) -> InfoRun | list[InfoRun]:
+                  n_eval: int = N_EVAL, progress: bool = True) -> InfoRun | list[InfoRun]:
     """InfoGAN on a mixture: G(z, c) with c uniform over ``n_codes`` categories.
 
     Each step: D and Q minimise ``minimax_d`` + ``info_weight`` · ``infogan_q_loss`` on a
@@ -122,10 +124,13 @@ def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weigh
     per member (each dict may set ``info_weight`` and ``seed``; the rest comes from the call),
     trained as one stack.
     """
-    check_settings(steps=steps, batch_size=batch_size, latent_dim=latent_dim, hidden=hidden,
-                   depth=depth, n_eval=n_eval, n_codes=n_codes, lr_d=lr_d, lr_g=lr_g)
+    for name, value in dict(steps=steps, batch_size=batch_size, latent_dim=latent_dim,
+                            hidden=hidden, depth=depth, n_eval=n_eval, n_codes=n_codes).items():
+        check_positive_int(name, value, "train_infogan")
     eval_every = eval_every or max(1, steps // 20)
-    check_settings(eval_every=eval_every, lr_d=lr_d, lr_g=lr_g)
+    check_positive_int("eval_every", eval_every, "train_infogan")
+    for name, value in dict(lr_d=lr_d, lr_g=lr_g).items():
+        check_positive_number(name, value, "train_infogan")
     single = members is None
     members = [{}] if single else members
     if not isinstance(members, (list, tuple)) or not members or \
@@ -151,8 +156,8 @@ def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weigh
     D = _models.StackedMLP([d.as_mlp() for _, d in built]).to(dev)
     rngs = member_rngs([s["seed"] for s in specs], dev)
     weights = torch.tensor([float(s["info_weight"]) for s in specs], device=dev)
-    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=DEFAULTS["betas"], fused=True)
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=DEFAULTS["betas"], fused=True)
+    opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=Settings.betas, fused=True)
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=Settings.betas, fused=True)
     d_losses = torch.func.vmap(info_d_loss)
     g_losses = torch.func.vmap(info_g_loss)
 
@@ -169,7 +174,7 @@ def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weigh
     z_eval = torch.cat([per_member(rngs, lambda r: torch.randn(n_eval, latent_dim, generator=r,
                                                                 device=dev)),
                         F.one_hot(c_eval, n_codes).to(torch.get_default_dtype())], dim=2)
-    hist = {k: torch.empty(steps, E, device=dev) for k in ("d_loss", "g_loss", "info_loss")}
+    per_step = {k: torch.empty(steps, E, device=dev) for k in ("d_loss", "g_loss", "info_loss")}
     histories = [{"eval_step": [], "mode_stats": [], "code_accuracy": [], "samples": [],
                   "codes": c_eval[e].cpu().numpy()} for e in range(E)]
     labels = [f"infogan (λ = {s['info_weight']:g}, seed {s['seed']})" for s in specs]
@@ -206,17 +211,16 @@ def train_infogan(data: str | Mixture = "ring8", *, n_codes: int = 8, info_weigh
         g_total, g_loss, info = g_losses(out_real.detach(), D(G(gz)), c, weights)
         update(opt_g, g_total.sum(), g_params)
         # d_loss, g_loss: the GAN parts; info_loss: the G step's cross-entropy
-        record(hist, step, {"d_loss": d_loss, "g_loss": g_loss, "info_loss": info})
+        record_step(per_step, step, {"d_loss": d_loss, "g_loss": g_loss, "info_loss": info})
         if step % eval_every == 0 or step == steps:
-            raise_if_not_finite(steps, [hist["d_loss"][:step], hist["info_loss"][:step],
-                                        hist["g_loss"][:step], hist["g_loss"][:step]], labels)
+            raise_if_not_finite(steps, {k: v[:step] for k, v in per_step.items()}, labels)
             evaluate(step)
             bar.update(step - bar.n)
     bar.close()
     seconds = time.perf_counter() - start
     runs = []
     for e, (s, h, (g0, d0)) in enumerate(zip(specs, histories, built)):
-        h.update({k: v[:, e].cpu().numpy() for k, v in hist.items()})
+        h.update({k: v[:, e].cpu().numpy() for k, v in per_step.items()})
         config = dict(data=mix.name, n_codes=n_codes, info_weight=s["info_weight"], steps=steps,
                       batch_size=batch_size, lr_d=lr_d, lr_g=lr_g, latent_dim=latent_dim,
                       hidden=hidden, depth=depth, seed=s["seed"], device=str(dev), n_eval=n_eval,

@@ -35,8 +35,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from .divergences import fgan
-from .stable import softplus
+from .divergences import fgan, softplus
 
 Tensor = torch.Tensor
 
@@ -460,12 +459,17 @@ def get(name: str, **params) -> Objective:
     Raises ``ValueError`` for an unknown name (listing the valid ones) or an
     unknown or invalid parameter (naming the accepted ones).
     """
-    if name not in REGISTRY:
-        raise ValueError(f"unknown objective {name!r}; valid names: {', '.join(names())}")
-    build = REGISTRY[name]
-    accepted = list(build.__code__.co_varnames[: build.__code__.co_argcount])
+    accepted = parameters(name)
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         allowed = ", ".join(accepted) if accepted else "none"
         raise ValueError(f"{name}: unknown parameter(s) {', '.join(unknown)}; accepted: {allowed}")
-    return build(**params)
+    return REGISTRY[name](**params)
+
+
+def parameters(name: str) -> list[str]:
+    """The names of the parameters the objective ``name`` accepts (``[]`` for none)."""
+    if name not in REGISTRY:
+        raise ValueError(f"unknown objective {name!r}; valid names: {', '.join(names())}")
+    build = REGISTRY[name]
+    return list(build.__code__.co_varnames[: build.__code__.co_argcount])

@@ -19,7 +19,6 @@ PacGAN evaluates 2,500 samples; ``ganlib.train`` uses the same number.
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -85,10 +84,10 @@ def learned_ring(stats: dict, n_modes: int = 8) -> bool:
     return stats["modes"] >= n_modes - 1 and stats["rkl"] < 1.0
 
 
-def mode_hops(mode_counts: list, min_hq: int = 25, majority: float = 0.5) -> list[tuple]:
+def mode_hops(history: list, min_hq: int = 25, majority: float = 0.5) -> list[tuple]:
     """The hops of a generator's bulk from one mode to another: V7 stated so that it can fail.
 
-    ``mode_counts`` is a history of per-mode HQ counts (``Run.history["mode_counts"]``).  Only
+    ``history`` is a list of per-mode HQ counts (``Run.history["mode_counts"]``).  Only
     evaluations with at least ``min_hq`` HQ samples count (1 % of PacGAN's 2,500: fewer is a
     generator off the modes, not on one); the others are skipped.  Between two consecutive such
     evaluations t < u, let a and b be the modes with the most HQ samples at t and at u (the
@@ -99,9 +98,9 @@ def mode_hops(mode_counts: list, min_hq: int = 25, majority: float = 0.5) -> lis
 
     A generator that spreads over more and more modes never hops (no mode it held is emptied),
     nor does one that stays on its modes: V7 is false for a run with no hop.  Returns
-    ``[(t, u, a, b), ...]``, with t and u indices into ``mode_counts``.
+    ``[(t, u, a, b), ...]``, with t and u indices into ``history``.
     """
-    counts = np.stack(mode_counts)
+    counts = np.stack(history)
     n_hq = counts.sum(axis=1)
     kept = [t for t in range(len(counts)) if n_hq[t] >= min_hq]
     hops = []
@@ -113,8 +112,8 @@ def mode_hops(mode_counts: list, min_hq: int = 25, majority: float = 0.5) -> lis
     return hops
 
 
-def collapse_summary(mode_counts: list, min_hq: int = 25, majority: float = 0.5) -> dict:
-    """Mode dropping and hopping in a history of per-mode HQ counts (``Run.history["mode_counts"]``).
+def collapse_summary(history: list, min_hq: int = 25, majority: float = 0.5) -> dict:
+    """Mode dropping and hopping in a list of per-mode HQ counts (``Run.history["mode_counts"]``).
 
     Evaluations before the generator first puts an HQ sample on any mode are skipped (an
     untrained generator has not *dropped* anything).  From then on, with *covered* = modes
@@ -126,7 +125,7 @@ def collapse_summary(mode_counts: list, min_hq: int = 25, majority: float = 0.5)
     * ``hops``: ``len(mode_hops(...))``, and ``hop_modes``: the distinct modes the hops left or
       reached.
     """
-    counts = np.stack(mode_counts)
+    counts = np.stack(history)
     covered = (counts > 0).sum(axis=1)
     reached = np.flatnonzero(covered > 0)
     if len(reached) == 0:
@@ -139,92 +138,6 @@ def collapse_summary(mode_counts: list, min_hq: int = 25, majority: float = 0.5)
             "min_modes": int(covered.min()), "hops": len(hops),
             "hop_modes": len({k for _, _, a, b in hops for k in (a, b)}),
             "final_modes": int(covered[-1])}
-
-
-# --------------------------------------------------------------------------
-# Digits: a classifier's view.  Not FID — FID uses Inception features of natural
-# images; this uses a small MLP trained here on sklearn's 8×8 digits.
-# --------------------------------------------------------------------------
-
-CLASSIFIER_SIZES = [64, 128, 64, 10]     # 64 pixels → 128 → 64 features → 10 classes
-
-
-@functools.lru_cache(maxsize=4)
-def digit_classifier(seed: int = 0, steps: int = 600) -> tuple[torch.nn.Sequential, float]:
-    """A small MLP digit classifier, trained on ``data.digits("train")``: ``(model, test accuracy)``.
-
-    64 → 128 → 64 → 10 (ReLU), full-batch Adam for ``steps`` steps with weight decay, seeded:
-    a second or two on a CPU.  It is trained once per process and cached in memory (nothing is
-    written to disk or committed).  ``model[:-1]`` maps a digit to its 64 *features*.
-    """
-    from . import models
-    from .data import digits
-
-    x, y = digits("train")
-    x_test, y_test = digits("test")
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = models.mlp(CLASSIFIER_SIZES)
-        opt = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
-        for _ in range(steps):
-            loss = torch.nn.functional.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    model.eval().requires_grad_(False)
-    with torch.no_grad():
-        accuracy = float((model(x_test).argmax(dim=1) == y_test).float().mean())
-    return model, accuracy
-
-
-def frechet_distance(a: Tensor, b: Tensor) -> float:
-    r"""Fréchet distance between Gaussians fitted to two sets of feature vectors ``[N, d]``:
-
-        ‖μ_a - μ_b‖² + Tr(Σ_a + Σ_b - 2 (Σ_a Σ_b)^{1/2})
-
-    (Dowson & Landau 1982; the formula behind FID).  The trace of the matrix square root is
-    Σ_i sqrt(λ_i) over the eigenvalues of the symmetric Σ_a^{1/2} Σ_b Σ_a^{1/2}, computed in
-    float64 with ``eigh`` (no complex parts to discard, unlike ``sqrtm``).
-    """
-    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
-        raise ValueError(f"frechet_distance: need two [N, d] sets with N >= 2 and one d; got "
-                         f"{list(a.shape)} and {list(b.shape)}")
-    a, b = a.detach().cpu().double(), b.detach().cpu().double()
-    mu_a, mu_b = a.mean(dim=0), b.mean(dim=0)
-    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
-    w, v = torch.linalg.eigh(cov_a)
-    root_a = (v * w.clamp(min=0).sqrt()) @ v.T
-    cross = torch.linalg.eigvalsh(root_a @ cov_b @ root_a).clamp(min=0).sqrt().sum()
-    return float(((mu_a - mu_b) ** 2).sum() + cov_a.trace() + cov_b.trace() - 2 * cross)
-
-
-def digit_scores(samples: Tensor, reference: Tensor | None = None, min_share: float = 0.01) -> dict:
-    """How a set of generated digits ``[N, 64]`` (in [-1, 1]) looks to ``digit_classifier``:
-
-    * ``fdd``: the *Fréchet digit distance*, ``frechet_distance`` between the classifier's
-      64 features of ``samples`` and of ``reference`` (default: the training digits);
-    * ``classes``: the classes (of 10) predicted for at least ``min_share`` of the samples;
-    * ``class_rkl``: KL(q̂ ‖ u) of the predicted-class histogram against the uniform one
-      (as ``rkl`` for mixtures: 0 when balanced, log 10 ≈ 2.30 for a single class).
-    """
-    if samples.dim() != 2 or samples.shape[1] != CLASSIFIER_SIZES[0] or len(samples) < 2:
-        raise ValueError(f"digit_scores: samples have shape {list(samples.shape)}; expected [N, 64]")
-    if not torch.isfinite(samples).all():
-        raise ValueError("digit_scores: samples contain NaN or inf")
-    from .data import digits
-
-    model, _ = digit_classifier()
-    features = model[:-1]
-    x = samples.detach().cpu().float()
-    ref = digits("train")[0] if reference is None else reference.detach().cpu().float()
-    with torch.no_grad():
-        f_x, f_ref = features(x), features(ref)
-        predicted = model[-1](f_x).argmax(dim=1)
-    share = torch.bincount(predicted, minlength=10).double() / len(x)
-    q = share[share > 0]
-    return {"fdd": frechet_distance(f_x, f_ref),
-            "classes": int((share >= min_share).sum()),
-            "class_rkl": float((q * torch.log(10 * q)).sum())}
 
 
 def code_agreement(codes: Tensor, labels: Tensor, n_codes: int, n_labels: int) -> dict:

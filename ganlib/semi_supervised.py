@@ -12,7 +12,7 @@ The losses are ``ganlib.losses.semi_supervised_d`` and ``feature_matching_g``.  
 train several seeds at once, stacked as ``ganlib.train`` stacks GANs (``models.StackedMLP``, a
 vmapped loss and an Adam per network over the stacked tensors): ``seeds=[0, 1, 2]`` gives one
 run per seed, and each member's trajectory is the one it has alone — its own initial weights,
-labelled subset and random generator (``ganlib.runs``).
+labelled subset and random generator (``ganlib.runtime``).
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from torch import nn
 
 from . import losses as _losses
 from . import models as _models
-from .data import digits
-from .runs import (DEFAULTS, check_seeds, check_settings, member_rngs, per_member, pick_device,
-                   progress_bar, raise_if_not_finite, record, seeded, update)
+from .digits import load as digits
+from .optim import update
+from .record import record_step
+from .runtime import member_rngs, per_member, pick_device, progress_bar, raise_if_not_finite, seeded
+from .settings import Settings, check_positive_int, check_positive_number, check_seeds
 
 Tensor = torch.Tensor
 
@@ -197,11 +199,14 @@ def _gather(x: Tensor, idx: Tensor, y: Tensor | None = None):
     return (x[rows, idx], y[rows, idx]) if y is not None else x[rows, idx]
 
 
-def _check(steps, eval_every, **sizes) -> int:
-    """Check the settings; return ``eval_every`` (default: steps // 20)."""
-    check_settings(steps=steps, lr_d=sizes.pop("lr_d", 1.0), lr_g=sizes.pop("lr_g", 1.0), **sizes)
+def _check(caller: str, steps, eval_every, lrs: dict, **sizes) -> int:
+    """Check the settings of ``caller``; return ``eval_every`` (default: steps // 20)."""
+    for name, value in dict(steps=steps, **sizes).items():
+        check_positive_int(name, value, caller)
+    for name, value in lrs.items():
+        check_positive_number(name, value, caller)
     eval_every = eval_every or max(1, steps // 20)
-    check_settings(eval_every=eval_every, lr_d=1.0, lr_g=1.0)
+    check_positive_int("eval_every", eval_every, caller)
     return eval_every
 
 
@@ -212,14 +217,15 @@ def train_classifier(labels_per_class: int = 10, *, seed: int = 0, seeds: list[i
     """The baseline: ``classifier_network`` trained on the labelled digits alone (cross-entropy,
     Adam β = (0.5, 0.999), the settings and the labelled subset of ``train_semi_supervised``).
     ``seeds=[...]``: one run per seed, trained as one stack."""
-    eval_every = _check(steps, eval_every, batch_size=batch_size, hidden=hidden, lr_d=lr, lr_g=lr)
-    members = check_seeds(seed, seeds)
+    eval_every = _check("train_classifier", steps, eval_every, dict(lr=lr), batch_size=batch_size,
+                        hidden=hidden)
+    members = check_seeds(seed, seeds, "train_classifier")
     dev = pick_device(device)
     x_lab, y_lab = _labelled(labels_per_class, members, dev)
     x_test, y_test = _test_split(dev)
     net = _Stack(members, hidden, noise, dev)
     draws = _Draws(member_rngs(members, dev), dev, batch_size, n_index=1, n_forward=1, width=net.width)
-    opt = torch.optim.Adam(net.D.parameters(), lr=lr, betas=DEFAULTS["betas"], fused=True)
+    opt = torch.optim.Adam(net.D.parameters(), lr=lr, betas=Settings.betas, fused=True)
     cross_entropy = torch.func.vmap(F.cross_entropy)
     E = len(members)
     history = [{"eval_step": [0], "test_accuracy": [a]} for a in net.accuracy(x_test, y_test)]
@@ -233,7 +239,7 @@ def train_classifier(labels_per_class: int = 10, *, seed: int = 0, seeds: list[i
         update(opt, loss.sum())
         losses[step - 1] = loss.detach()
         if step % eval_every == 0 or step == steps:
-            raise_if_not_finite(steps, [losses[:step]] * 4, labels)
+            raise_if_not_finite(steps, {"the classifier's loss": losses[:step]}, labels)
             for h, a in zip(history, net.accuracy(x_test, y_test)):
                 h["eval_step"].append(step)
                 h["test_accuracy"].append(a)
@@ -261,9 +267,9 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, seeds: l
     → 64 with tanh.  Adam β = (0.5, 0.999) for both.  ``seeds=[...]``: one run per seed,
     trained as one stack.
     """
-    eval_every = _check(steps, eval_every, batch_size=batch_size, hidden=hidden,
-                        latent_dim=latent_dim, lr_d=lr_d, lr_g=lr_g)
-    members = check_seeds(seed, seeds)
+    eval_every = _check("train_semi_supervised", steps, eval_every, dict(lr_d=lr_d, lr_g=lr_g),
+                        batch_size=batch_size, hidden=hidden, latent_dim=latent_dim)
+    members = check_seeds(seed, seeds, "train_semi_supervised")
     dev = pick_device(device)
     x_lab, y_lab = _labelled(labels_per_class, members, dev)
     x_unl = digits("train")[0].to(dev, torch.get_default_dtype())
@@ -274,12 +280,12 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, seeds: l
     draws = _Draws(rngs, dev, batch_size, n_index=3, n_forward=5, width=net.width, n_latent=2,
                    latent_dim=latent_dim)
     G, E = net.G, len(members)
-    opt_d = torch.optim.Adam(net.D.parameters(), lr=lr_d, betas=DEFAULTS["betas"], fused=True)
-    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=DEFAULTS["betas"], fused=True)
+    opt_d = torch.optim.Adam(net.D.parameters(), lr=lr_d, betas=Settings.betas, fused=True)
+    opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=Settings.betas, fused=True)
     d_losses = torch.func.vmap(_losses.semi_supervised_d)
     g_losses = torch.func.vmap(_losses.feature_matching_g)
 
-    hist = {k: torch.empty(steps, E, device=dev) for k in ("d_supervised", "d_unsupervised", "g_loss")}
+    per_step = {k: torch.empty(steps, E, device=dev) for k in ("d_supervised", "d_unsupervised", "g_loss")}
     history = [{"eval_step": [0], "test_accuracy": [a]} for a in net.accuracy(x_test, y_test)]
     labels = [f"semi-supervised (seed {s})" for s in members]
     bar = progress_bar(steps, (f"{E} × " if E > 1 else "") + "K+1 semi-supervised", progress)
@@ -300,10 +306,9 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, seeds: l
         g_loss = g_losses(net.features(_gather(x_unl, draws.index(2, len(x_unl))), noise(3)),
                           net.features(fake, noise(4)))
         update(opt_g, g_loss.sum(), g_params)
-        record(hist, step, {"d_supervised": sup, "d_unsupervised": unsup, "g_loss": g_loss})
+        record_step(per_step, step, {"d_supervised": sup, "d_unsupervised": unsup, "g_loss": g_loss})
         if step % eval_every == 0 or step == steps:
-            raise_if_not_finite(steps, [hist["d_supervised"][:step], hist["d_unsupervised"][:step],
-                                        hist["g_loss"][:step], hist["g_loss"][:step]], labels)
+            raise_if_not_finite(steps, {k: v[:step] for k, v in per_step.items()}, labels)
             for h, a in zip(history, net.accuracy(x_test, y_test)):
                 h["eval_step"].append(step)
                 h["test_accuracy"].append(a)
@@ -315,7 +320,7 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, seeds: l
                                                            device=dev))).cpu().numpy()
     runs = []
     for e, (s, h) in enumerate(zip(members, history)):
-        h.update({k: v[:, e].cpu().numpy() for k, v in hist.items()})
+        h.update({k: v[:, e].cpu().numpy() for k, v in per_step.items()})
         h["samples"] = samples[e]
         config = dict(labels_per_class=labels_per_class, seed=s, steps=steps, lr_d=lr_d, lr_g=lr_g,
                       hidden=hidden, latent_dim=latent_dim, batch_size=batch_size, device=str(dev),

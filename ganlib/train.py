@@ -1,11 +1,12 @@
 """The one GAN training loop: ``train(objective, data, ...)``, for one run or many at once.
 
 Each step is ``n_critic`` discriminator updates followed by one generator update
-(Goodfellow et al. 2014, Algorithm 1), with Adam (default) or RMSProp for both players.  The objective decides
-the losses (``ganlib.losses``); the loop adds what an objective asks for: weight clipping
-after each critic step (WGAN), the gradient penalty in the critic loss (WGAN-GP), and, for any
-objective, the zero-centred penalties R1 and R2 (``r1=γ``, ``r2=γ``; Mescheder et al. 2018)
-that make gradient play converge (the training-dynamics chapters).
+(Goodfellow et al. 2014, Algorithm 1), with Adam (default) or RMSProp for both players.  The
+objective decides the losses (``ganlib.losses``); the loop adds what an objective asks for:
+weight clipping after each critic step (WGAN), the gradient penalty in the critic loss
+(WGAN-GP), and, for any objective, the zero-centred penalties R1 and R2 (``r1=γ``, ``r2=γ``;
+Mescheder et al. 2018) that make gradient play converge (the training-dynamics chapters).
+``Stack.step`` is one training step; ``_train_stack`` is the loop around it.
 
 **Every run is a stack.**  A member-step of the book's toy GAN is ~100 MFLOP spread over
 small matrices, too small to keep two CPU cores busy, so one run alone is bound by Python
@@ -24,181 +25,56 @@ who else is in its stack:
 * each member's loss is computed on its own batch with its own objective (``vmap`` over the
   members that share an objective) and the E losses are *summed*, so the gradient of member
   e's weights is the gradient of its own loss; Adam is elementwise, so one Adam over the
-  stacked tensors is E Adams.  Nothing mixes members: no norm over all parameters, no shared
-  statistics.
+  stacked tensors is E Adams (``ganlib.optim``).  Nothing mixes members: no norm over all
+  parameters, no shared statistics.
 
 **Stacks.**  Members may differ in objective, objective parameters, seed, data, clipping,
-penalty, ``g_ema`` and Adam's ``lr_d``, ``lr_g`` and ``betas`` (``MemberAdam``): those share a
-stack.  Members that differ in what a stacked computation needs to be the same — the networks
-(``latent_dim``, ``hidden``, ``depth``, ``tanh_output``, the data dimension), the schedule
-(``n_critic``, ``batch_size``) or the optimiser's kind (``optimizer``) — go to separate stacks:
-members are grouped by these settings (``STACK_KEYS``), one group per distinct combination, and
-a group of more than ``max_stack`` members is cut into the fewest stacks of at most
-``max_stack`` (beyond a few dozen members a stack's tensors outgrow the cache and each
+penalty, ``g_ema`` and Adam's ``lr_d``, ``lr_g`` and ``betas``: those share a stack.  Members
+that differ in what a stacked computation needs to be the same — the networks, the schedule or
+the optimiser's kind (``settings.STACK_FIELDS``) or the data's dimension — go to separate
+stacks, and a group of more than ``max_stack`` members is cut into the fewest stacks of at
+most ``max_stack`` (beyond a few dozen members a stack's tensors outgrow the cache and each
 member-step gets slower: see the How-fast chapter).  Stacks train one after another under one
 progress bar.
 
 A loss or a gradient that turns NaN or ±inf stops training with ``FloatingPointError``
 naming the member, the step and the loss: no garbage reaches a history or a figure.
 
-A stack can be saved and resumed: ``checkpoint=path`` writes the networks, both Adam
+A stack can be saved and resumed: ``checkpoint=path`` writes the networks, both optimiser
 states, the random generators and the histories every ``checkpoint_every`` steps;
 ``resume=path`` continues from such a file and gives the runs an uninterrupted call would
-have given, bit for bit.  Checkpoints hold only tensors, numbers and strings and are read
-with ``torch.load(..., weights_only=True)``, which refuses pickled code.
+have given, bit for bit (``ganlib.checkpoints``).
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
-import math
 import os
 import time
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 
+from . import checkpoints
 from . import losses as _losses
 from . import metrics as _metrics
 from . import models as _models
+from . import optim
 from .data import Mixture, mixture as _mixture
-from .runs import (CHECKPOINT_FORMAT, DEFAULTS, Run, check_positive_int, check_resumable,
-                   check_seeds, check_settings, load_checkpoint, member_rngs, pick_device,
-                   progress_bar, raise_if_not_finite, save_checkpoint, seeded)
+from .record import Run, record_step
+from .runtime import member_rngs, pick_device, progress_bar, raise_if_not_finite, seeded
+from .settings import (N_EVAL, STACK_FIELDS, STEPS, Settings, check_positive_int,
+                       check_seeds)
 
-__all__ = ["train", "critic_step", "Run", "pick_device", "load_checkpoint", "DEFAULTS", "CHUNK"]
+__all__ = ["train", "critic_step", "CHUNK", "MAX_STACK"]
 
 Tensor = torch.Tensor
 
 CHUNK = 32          # steps of random draws made at once by each member's generator
-MEMBER_KEYS = tuple(k for k in DEFAULTS if k not in ("steps", "n_eval")) + ("objective", "data",
-                                                                            "seed")
-# Members equal in these share a stack (the networks and the schedule).
-STACK_KEYS = ("latent_dim", "hidden", "depth", "tanh_output", "n_critic", "batch_size", "optimizer")
-OPTIMIZERS = ("adam", "rmsprop")
 MAX_STACK = 32      # members per stack, at most (see train's max_stack)
-
-
-class MemberAdam:
-    """Adam with each member's own learning rate and betas, over stacked ``[E, ...]`` tensors.
-
-    The update of Kingma & Ba (2015, Algorithm 1) as ``torch.optim.Adam`` computes it, with
-    ``lr``, ``β₁``, ``β₂`` of shape ``[E]`` broadcast over each member's slice:
-
-        m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²,
-        θ ← θ − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε).
-
-    ``train`` uses it for stacks whose members differ in ``lr_d``, ``lr_g`` or ``betas``;
-    a stack whose members agree uses ``torch.optim.Adam(fused=True)``, one kernel per step.
-    """
-
-    def __init__(self, params, lr: Tensor, betas: Tensor, eps: float = 1e-8):
-        self.params = list(params)
-        self.lr, self.b1, self.b2, self.eps = lr, betas[:, 0], betas[:, 1], eps
-        self.m = [torch.zeros_like(p) for p in self.params]
-        self.v = [torch.zeros_like(p) for p in self.params]
-        self.t = 0
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.params:
-            p.grad = None
-
-    @torch.no_grad()
-    def step(self) -> None:
-        self.t += 1
-        step_size = self.lr / (1 - self.b1 ** self.t)
-        bc2_sqrt = (1 - self.b2 ** self.t).sqrt()
-        for p, m, v in zip(self.params, self.m, self.v):
-            shape = (-1,) + (1,) * (p.dim() - 1)          # [E] → [E, 1, 1]: per member
-            g = p.grad
-            m.lerp_(g, (1 - self.b1).view(shape))
-            v.mul_(self.b2.view(shape)).addcmul_(g, g * (1 - self.b2).view(shape))
-            denom = (v.sqrt() / bc2_sqrt.view(shape)).add_(self.eps)
-            p.addcdiv_(m * -step_size.view(shape), denom)
-
-    def state_dict(self) -> dict:
-        return {"t": self.t, "m": [m.clone() for m in self.m], "v": [v.clone() for v in self.v]}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.t = int(state["t"])
-        for mine, saved in ((self.m, state["m"]), (self.v, state["v"])):
-            for a, b in zip(mine, saved):
-                a.copy_(b)
-
-
-class MemberRMSprop:
-    """RMSProp with each member's own learning rate, over stacked ``[E, ...]`` tensors: the
-    update ``torch.optim.RMSprop`` makes with its defaults (α = 0.99, ε = 1e-8, no momentum),
-    which is the optimiser of the WGAN authors' code (Arjovsky et al. 2017, Algorithm 1):
-
-        v ← α v + (1 − α) g²,   θ ← θ − lr · g / (√v + ε).
-    """
-
-    def __init__(self, params, lr: Tensor, alpha: float = 0.99, eps: float = 1e-8):
-        self.params = list(params)
-        self.lr, self.alpha, self.eps = lr, alpha, eps
-        self.v = [torch.zeros_like(p) for p in self.params]
-
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.params:
-            p.grad = None
-
-    @torch.no_grad()
-    def step(self) -> None:
-        for p, v in zip(self.params, self.v):
-            g = p.grad
-            v.mul_(self.alpha).addcmul_(g, g, value=1 - self.alpha)
-            p.addcdiv_(g * -self.lr.view((-1,) + (1,) * (p.dim() - 1)), v.sqrt().add_(self.eps))
-
-    def state_dict(self) -> dict:
-        return {"v": [v.clone() for v in self.v]}
-
-    def load_state_dict(self, state: dict) -> None:
-        for a, b in zip(self.v, state["v"]):
-            a.copy_(b)
-
-
-def _optimizer(params, specs: list[dict], lr_key: str, dev: torch.device):
-    """One optimiser for a player's stacked parameters (the members of a stack share
-    ``optimizer``): torch's own (fused Adam, RMSprop) when every member has the same learning
-    rate and betas, else ``MemberAdam`` or ``MemberRMSprop``."""
-    lrs, betas = [s[lr_key] for s in specs], [s["betas"] for s in specs]
-    dtype = torch.get_default_dtype()
-    if specs[0]["optimizer"] == "rmsprop":
-        if len(set(lrs)) == 1:
-            return torch.optim.RMSprop(params, lr=lrs[0])
-        return MemberRMSprop(params, torch.tensor(lrs, device=dev, dtype=dtype))
-    if len(set(lrs)) == 1 and len(set(betas)) == 1:
-        # fused=True: one kernel per optimiser step for all stacked tensors
-        return torch.optim.Adam(params, lr=lrs[0], betas=betas[0], fused=True)
-    return MemberAdam(params, torch.tensor(lrs, device=dev, dtype=dtype),
-                      torch.tensor(betas, device=dev, dtype=dtype))
-
-
-def _keep_freed_memory() -> None:
-    """Ask glibc's malloc to keep freed blocks of up to 32 MB instead of unmapping them.
-
-    A stacked step allocates and frees activations of a few MB each; by default glibc returns
-    such blocks to the system and the next step takes page faults on fresh pages (measured
-    here: an elementwise ReLU backward on [16, 512, 128] 60× slower inside training than
-    alone).  Keeping them is ~10 % faster at E = 16 on two cores.  No effect off glibc."""
-    global _malloc_tuned
-    if _malloc_tuned:
-        return
-    _malloc_tuned = True
-    try:
-        import ctypes
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
-    libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
-    libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
-    libc.mallopt(M_TOP_PAD, 64 << 20)
-
-
-_malloc_tuned = False
+CHECK_EVERY = 250   # steps between NaN checks and progress-bar updates, when nothing else is due
 
 
 def train(
@@ -208,8 +84,8 @@ def train(
     seed: int = 0,
     seeds: list[int] | None = None,
     members: list[dict] | None = None,
-    steps: int = DEFAULTS["steps"],
-    n_eval: int = DEFAULTS["n_eval"],
+    steps: int = STEPS,
+    n_eval: int = N_EVAL,
     device: str | torch.device | None = None,
     eval_every: int | None = None,
     snapshot_every: int | None = None,
@@ -230,8 +106,8 @@ def train(
       the objective's parameters; what it leaves out comes from the call's arguments.
 
     Args:
-        objective: a name from ``ganlib.losses.names()`` (its parameters go in ``settings``,
-            e.g. ``divergence="kl"``), or an ``Objective``.
+        objective: a name from ``ganlib.losses.names()`` (its parameters go beside the
+            settings and reach ``losses.get``, e.g. ``divergence="kl"``), or an ``Objective``.
         data: a mixture name (``"ring8"``, ``"grid25"``), a ``Mixture``, or an ``[N, d]``
             tensor of training data (batches are drawn with replacement).
         seed: seeds the initial weights and every random draw of the run.
@@ -248,15 +124,10 @@ def train(
         max_stack: the most members one stack holds; a larger group of members that could
             share a stack is cut into the fewest stacks of at most this many.  The runs do not
             depend on it (members are independent), only the speed does.
-        settings: ``batch_size``, ``optimizer`` (``"adam"`` or ``"rmsprop"``), ``lr_d``,
-            ``lr_g``, ``betas`` (Adam's, per player; RMSProp uses torch's α = 0.99),
-            ``n_critic``, ``latent_dim``, ``hidden``, ``depth`` (the MLPs of
-            ``ganlib.models``), ``tanh_output`` (end G with tanh, for data in [-1, 1]),
-            ``g_ema`` (keep ``G_ema``, an exponential moving average of G's weights with this
-            decay, e.g. 0.999, and evaluate it beside G; 0 = off), and the objective's
-            parameters, ``r1`` and ``r2`` (γ of the zero-centred gradient penalties
-            (γ/2)·E‖∇ₓD(x)‖² on real (R1) or generated (R2) batches, Mescheder et al. 2018,
-            added to the critic's loss; 0 = off).  Defaults: ``ganlib.runs.DEFAULTS``.
+        settings: the fields of ``ganlib.settings.Settings`` (``batch_size``, ``optimizer``,
+            ``lr_d``, ``lr_g``, ``betas``, ``n_critic``, ``latent_dim``, ``hidden``, ``depth``,
+            ``tanh_output``, ``g_ema``, ``r1``, ``r2``), and the objective's parameters.  A name
+            that is neither raises ``ValueError`` listing both.
     """
     single = members is None and seeds is None
     if members is not None and seeds is not None:
@@ -270,64 +141,73 @@ def train(
         raise ValueError("train: members must be a non-empty list of dicts")
     check_positive_int("steps", steps)
     check_positive_int("n_eval", n_eval)
-    eval_every = eval_every or max(1, steps // 20)
-    snapshot_every = snapshot_every or eval_every
-    checkpoint_every = checkpoint_every or eval_every
-    for name, value in (("eval_every", eval_every), ("snapshot_every", snapshot_every),
-                        ("checkpoint_every", checkpoint_every)):
-        check_positive_int(name, value)
-    dev = pick_device(device)
-    if dev.type == "cpu":
-        _keep_freed_memory()
-    specs = [_member_spec({**dict(objective=objective, data=data, seed=seed), **settings, **m}, dev)
-             for m in members]
-    for i, spec in enumerate(specs):
-        spec["label"] = spec["objective"].name if len(specs) == 1 else \
-            f"{spec['objective'].name}: member {i} (seed {spec['seed']})"
-
     check_positive_int("max_stack", max_stack)
-    groups: dict[tuple, list[int]] = {}
-    for i, spec in enumerate(specs):
-        groups.setdefault(tuple(spec[k] for k in STACK_KEYS) + (spec["data_dim"],), []).append(i)
-    stacks: dict[tuple, list[int]] = {}
-    for key, idx in groups.items():
-        idx = _side_by_side(idx, specs)
-        n = -(-len(idx) // max_stack)                 # the fewest stacks of ≤ max_stack members
-        for j in range(n):
-            stacks[key + (j,)] = idx[j * len(idx) // n:(j + 1) * len(idx) // n]
+    eval_every = eval_every or max(1, steps // 20)
+    schedule = Schedule(steps, eval_every, snapshot_every or eval_every,
+                        checkpoint_every or eval_every)
+    for name in ("eval_every", "snapshot_every", "checkpoint_every"):
+        check_positive_int(name, getattr(schedule, name))
+    dev = pick_device(device)
+    calls = [{**dict(objective=objective, data=data, seed=seed), **settings, **m} for m in members]
+    built = [_member(m, dev, index=i if len(calls) > 1 else None) for i, m in enumerate(calls)]
+    stacks = _stacks(built, max_stack)
     if (checkpoint is not None or resume is not None) and len(stacks) > 1:
         raise ValueError(f"train: checkpoint and resume need members that share one stack; these "
-                         f"form {len(stacks)} (they differ in some of {', '.join(STACK_KEYS)}, or "
-                         f"they are more than max_stack = {max_stack})")
+                         f"form {len(stacks)} (they differ in some of {', '.join(STACK_FIELDS)}, "
+                         f"or they are more than max_stack = {max_stack})")
 
-    objectives = sorted({s["objective"].name for s in specs})
-    desc = (f"{len(specs)} × " if len(specs) > 1 else "") + "/".join(objectives)
-    bar = progress_bar(steps * len(stacks), desc, progress)
-    runs: list[Run | None] = [None] * len(specs)
-    for k, idx in enumerate(stacks.values()):
-        stack_runs = _train_stack([specs[i] for i in idx], steps=steps, n_eval=n_eval, dev=dev,
-                                  eval_every=eval_every, snapshot_every=snapshot_every,
-                                  checkpoint=checkpoint, checkpoint_every=checkpoint_every,
-                                  resume=resume, bar=bar, bar_offset=k * steps)
-        for i, run in zip(idx, stack_runs):
+    names = sorted({m.objective.name for m in built})
+    bar = progress_bar(steps * len(stacks), (f"{len(built)} × " if len(built) > 1 else "") +
+                       "/".join(names), progress)
+    runs: list[Run | None] = [None] * len(built)
+    for k, idx in enumerate(stacks):
+        stack = Stack([built[i] for i in idx], dev, schedule, n_eval)
+        for i, run in zip(idx, _train_stack(stack, checkpoint, resume, bar, bar_offset=k * steps)):
             runs[i] = run
     bar.close()
     return runs[0] if single else runs
 
 
+def _train_stack(stack: Stack, checkpoint, resume, bar, bar_offset: int) -> list[Run]:
+    """The training loop of one stack: steps, evaluations, NaN checks and checkpoints."""
+    s, start = stack.schedule, 0
+    if resume is not None:
+        saved = checkpoints.load(resume)
+        checkpoints.check_resumable(saved, stack.configs, s.steps, resume)
+        start = stack.load_state_dict(saved)
+    if start == 0:
+        stack.evaluate(0)
+    for t in range(start + 1, s.steps + 1):
+        stack.step(t)
+        evaluating = t % s.eval_every == 0 or t % s.snapshot_every == 0 or t == s.steps
+        saving = checkpoint is not None and (t % s.checkpoint_every == 0 or t == s.steps)
+        if evaluating or saving or t % CHECK_EVERY == 0:
+            stack.raise_if_not_finite(t)
+            bar.update(bar_offset + t - bar.n)
+        if evaluating:
+            stack.evaluate(t)
+        if saving:
+            checkpoints.save(checkpoint, stack.state_dict(t))
+    return stack.runs()
+
+
 def critic_step(D: nn.Module, opt: torch.optim.Optimizer, objective: _losses.Objective,
-                real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
+                real: Tensor, fake: Tensor, generator: torch.Generator | None = None,
+                r1: float = 0.0, r2: float = 0.0) -> Tensor:
     """One discriminator (critic) update of a single network, as ``train`` makes it for each
-    member: the objective's D loss on ``D(real)``, ``D(fake)``, plus ``gp_weight ·
-    gradient_penalty`` for WGAN-GP; one optimiser step; then, for WGAN, every weight clipped
+    member of a stack: the objective's D loss on ``D(real)``, ``D(fake)``, plus ``gp_weight ·
+    gradient_penalty`` for WGAN-GP (ε drawn from ``generator``) and (γ/2)·E‖∇ₓD‖² on ``real``
+    (``r1=γ``) or ``fake`` (``r2=γ``); one optimiser step; then, for WGAN, every weight clipped
     to [−clip, clip].  Returns the loss (detached).  For chapters that train a critic alone."""
     loss = objective.d_loss(D(real), D(fake.detach()))
     if objective.gp_weight:
         loss = loss + objective.gp_weight * _losses.gradient_penalty(D, real, fake,
                                                                      generator=generator)
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
+    if r1:
+        loss = loss + r1 / 2 * _losses.zero_centred_penalty(D, real)
+    if r2:
+        loss = loss + r2 / 2 * _losses.zero_centred_penalty(D, fake)
+    optim.update(opt, loss)
     if objective.clip:
         with torch.no_grad():
             for p in D.parameters():
@@ -335,84 +215,115 @@ def critic_step(D: nn.Module, opt: torch.optim.Optimizer, objective: _losses.Obj
     return loss.detach()
 
 
-def _member_spec(m: dict, dev: torch.device) -> dict:
-    """One member's complete settings, checked: the defaults, then what the call and the
-    member say; what is not a setting is a parameter of the objective."""
-    objective = m.pop("objective")
-    params = {k: m.pop(k) for k in list(m) if k not in MEMBER_KEYS}
+# --------------------------------------------------------------------------
+# Members and stacks
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a stack trains, evaluates, keeps samples and saves (in generator steps)."""
+    steps: int
+    eval_every: int
+    snapshot_every: int
+    checkpoint_every: int
+
+
+@dataclass(frozen=True)
+class Member:
+    """One run of a call: its objective, data, seed and settings, checked."""
+    objective: _losses.Objective
+    data: Mixture | Tensor          # as given (a Mixture, or the [N, d] training set)
+    dataset: Tensor | None          # a tensor's copy on the device and in the default dtype
+    data_name: str
+    data_dim: int
+    seed: int
+    settings: Settings
+    label: str                      # how an error message names it
+
+
+def _member(call: dict, dev: torch.device, index: int | None) -> Member:
+    """A member from its call's keywords: ``objective``, ``data``, ``seed``, the fields of
+    ``Settings``, and the objective's parameters (everything else)."""
+    call = dict(call)
+    objective, data, seed = call.pop("objective"), call.pop("data"), call.pop("seed")
+    known = {k: call.pop(k) for k in list(call) if k in Settings.names()}
     if isinstance(objective, _losses.Objective):
-        if params:
-            raise ValueError(f"train: pass parameters to losses.get, not train, when giving an "
-                             f"Objective (got {', '.join(params)}; train's settings: "
-                             f"{', '.join(MEMBER_KEYS)})")
-        obj = objective
+        accepted, obj = [], objective
     else:
-        obj = _losses.get(objective, **params)
-    spec = {**DEFAULTS, **m, "objective": obj}
-    del spec["steps"], spec["n_eval"]
-    check_settings(batch_size=spec["batch_size"], n_critic=spec["n_critic"],
-                   latent_dim=spec["latent_dim"], hidden=spec["hidden"], depth=spec["depth"],
-                   lr_d=spec["lr_d"], lr_g=spec["lr_g"])
-    if spec["optimizer"] not in OPTIMIZERS:
-        raise ValueError(f"train: unknown optimizer {spec['optimizer']!r}; valid: {', '.join(OPTIMIZERS)}")
-    spec["betas"] = tuple(float(b) for b in spec["betas"])
-    if len(spec["betas"]) != 2 or not all(0 <= b < 1 for b in spec["betas"]):
-        raise ValueError(f"train: betas must be two numbers in [0, 1), got {m.get('betas')!r}")
-    if not (isinstance(spec["g_ema"], (int, float)) and 0 <= spec["g_ema"] < 1):
-        raise ValueError(f"train: g_ema must be a number in [0, 1) (0 = off), got {spec['g_ema']!r}")
-    for name in ("r1", "r2"):                    # γ of a zero-centred gradient penalty
-        if not (isinstance(spec[name], (int, float)) and not isinstance(spec[name], bool)
-                and math.isfinite(spec[name]) and spec[name] >= 0):
-            raise ValueError(f"train: {name} (the weight γ of the {name.upper()} penalty) must be "
-                             f"a finite number ≥ 0 (0 = off), got {spec[name]!r}")
-        spec[name] = float(spec[name])
-    if not isinstance(spec["seed"], int) or isinstance(spec["seed"], bool):
-        raise ValueError(f"train: seed must be an int, got {spec['seed']!r}")
-    data = _mixture(spec["data"]) if isinstance(spec["data"], str) else spec["data"]
+        accepted = _losses.parameters(objective)      # raises for an unknown objective
+    unknown = sorted(set(call) - set(accepted))
+    if unknown:
+        whose = "an Objective takes its parameters in losses.get" if isinstance(
+            objective, _losses.Objective) else \
+            f"{objective}'s parameters: {', '.join(accepted) if accepted else 'none'}"
+        raise ValueError(f"train: unknown setting(s) {', '.join(unknown)}; the settings are "
+                         f"{', '.join(Settings.names())} ({whose})")
+    if not isinstance(objective, _losses.Objective):
+        obj = _losses.get(objective, **call)
+    try:
+        settings = Settings(**known)
+    except ValueError as err:
+        raise ValueError(f"train: {err}") from None
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"train: seed must be an int, got {seed!r}")
+    data = _mixture(data) if isinstance(data, str) else data
+    dataset = None
     if isinstance(data, Mixture):
-        spec["data_dim"], spec["data_name"] = data.means.shape[1], data.name
+        data_dim, data_name = data.means.shape[1], data.name
     else:
         if not isinstance(data, torch.Tensor) or data.dim() != 2 or data.shape[0] == 0:
             raise ValueError("train: data must be a mixture name, a Mixture, or an [N, d] tensor")
         if not torch.isfinite(data).all():
             raise ValueError("train: the training data contain NaN or inf")
-        spec["data_dim"], spec["data_name"] = data.shape[1], f"tensor{list(data.shape)}"
-        spec["dataset"] = data.to(dev, torch.get_default_dtype())
-    spec["data"] = data
-    return spec
+        data_dim, data_name = data.shape[1], f"tensor{list(data.shape)}"
+        dataset = data.to(dev, torch.get_default_dtype())
+    label = obj.name if index is None else f"{obj.name}: member {index} (seed {seed})"
+    return Member(obj, data, dataset, data_name, data_dim, seed, settings, label)
 
 
-def _draw_chunk(spec: dict, rng: torch.Generator, dev: torch.device) -> dict:
-    """``CHUNK`` steps of one member's random draws, from its own generator, in a fixed order:
-    real batches ``[C, n_critic, B, d]``, the critic's latents ``[C, n_critic, B, latent]``,
-    the generator's latents ``[C, B, latent]``, and (WGAN-GP) ε ``[C, n_critic, B, 1]``."""
-    C, k, B = CHUNK, spec["n_critic"], spec["batch_size"]
-    if "dataset" in spec:
-        i = torch.randint(spec["dataset"].shape[0], (C * k * B,), generator=rng, device=dev)
-        x = spec["dataset"][i]
-    else:
-        x = spec["data"].sample(C * k * B, generator=rng, device=dev)
-    draws = dict(x=x.view(C, k, B, -1),
-                 z_d=torch.randn(C, k, B, spec["latent_dim"], generator=rng, device=dev),
-                 z_g=torch.randn(C, B, spec["latent_dim"], generator=rng, device=dev))
-    if spec["objective"].gp_weight:
-        draws["eps"] = torch.rand(C, k, B, 1, generator=rng, device=dev)
-    return draws
-
-
-def _objective_key(spec: dict):
+def _objective_key(member: Member):
     """Members whose objectives are equal (name and parameters) compute their losses together."""
-    o = spec["objective"]
+    o = member.objective
     return (o.name, repr(sorted(o.params.items()))) if o.name in _losses.names() else id(o)
 
 
-def _side_by_side(idx: list[int], specs: list[dict]) -> list[int]:
-    """``idx`` reordered so that members with one objective sit side by side (in order of first
-    appearance, stable within): each objective's members are then one slice of the stack."""
-    first: dict = {}
-    for i in idx:
-        first.setdefault(_objective_key(specs[i]), len(first))
-    return sorted(idx, key=lambda i: first[_objective_key(specs[i])])
+def _stacks(members: list[Member], max_stack: int) -> list[list[int]]:
+    """The members' indices, cut into stacks: one group per distinct ``STACK_FIELDS`` and data
+    dimension, each group in the fewest stacks of at most ``max_stack``; within a stack,
+    members with one objective sit side by side (in order of first appearance), so each
+    objective's members are one slice of the stack."""
+    groups: dict[tuple, list[int]] = {}
+    for i, m in enumerate(members):
+        key = tuple(getattr(m.settings, k) for k in STACK_FIELDS) + (m.data_dim,)
+        groups.setdefault(key, []).append(i)
+    stacks = []
+    for idx in groups.values():
+        first: dict = {}
+        for i in idx:
+            first.setdefault(_objective_key(members[i]), len(first))
+        idx = sorted(idx, key=lambda i: first[_objective_key(members[i])])
+        n = -(-len(idx) // max_stack)                 # the fewest stacks of ≤ max_stack members
+        stacks += [idx[j * len(idx) // n:(j + 1) * len(idx) // n] for j in range(n)]
+    return stacks
+
+
+def _draw_chunk(member: Member, rng: torch.Generator, dev: torch.device) -> dict:
+    """``CHUNK`` steps of one member's random draws, from its own generator, in a fixed order:
+    real batches ``[C, n_critic, B, d]``, the critic's latents ``[C, n_critic, B, latent]``,
+    the generator's latents ``[C, B, latent]``, and (WGAN-GP) ε ``[C, n_critic, B, 1]``."""
+    s = member.settings
+    C, k, B = CHUNK, s.n_critic, s.batch_size
+    if member.dataset is not None:
+        i = torch.randint(member.dataset.shape[0], (C * k * B,), generator=rng, device=dev)
+        x = member.dataset[i]
+    else:
+        x = member.data.sample(C * k * B, generator=rng, device=dev)
+    draws = dict(x=x.view(C, k, B, -1),
+                 z_d=torch.randn(C, k, B, s.latent_dim, generator=rng, device=dev),
+                 z_g=torch.randn(C, B, s.latent_dim, generator=rng, device=dev))
+    if member.objective.gp_weight:
+        draws["eps"] = torch.rand(C, k, B, 1, generator=rng, device=dev)
+    return draws
 
 
 def _member_losses(groups: list[tuple[slice, callable]], real_out: Tensor,
@@ -424,7 +335,7 @@ def _member_losses(groups: list[tuple[slice, callable]], real_out: Tensor,
     return torch.cat([fn(real_out[sl], fake_out[sl]) for sl, fn in groups])
 
 
-def _critic_penalty(specs: list[dict], dev: torch.device):
+def _critic_penalty(members: list[Member], dev: torch.device):
     """The penalties the critic's loss adds, per member: ``penalty(D, x, fake, eps) → [E]``
     (0 for a member without any), or ``None`` when no member has one.
 
@@ -434,15 +345,15 @@ def _critic_penalty(specs: list[dict], dev: torch.device):
 
     Each is computed for the members that have it only (``D(v, idx)`` runs their slice of the
     stack): a member's penalty depends on its own critic and batch, nothing else."""
-    E = len(specs)
-    terms = []                                   # (which, member indices, their weights)
-    for which, weight in (("gp", lambda s: s["objective"].gp_weight or 0.0),
-                          ("r1", lambda s: s["r1"] / 2), ("r2", lambda s: s["r2"] / 2)):
-        idx = [e for e, s in enumerate(specs) if weight(s)]
+    E = len(members)
+    terms = []                                   # (which, member subset, its indices, weights)
+    for which, weight in (("gp", lambda m: m.objective.gp_weight or 0.0),
+                          ("r1", lambda m: m.settings.r1 / 2), ("r2", lambda m: m.settings.r2 / 2)):
+        idx = [e for e, m in enumerate(members) if weight(m)]
         if idx:
             terms.append((which, None if len(idx) == E else torch.tensor(idx, device=dev),
                           torch.tensor(idx, device=dev),
-                          torch.tensor([weight(specs[e]) for e in idx], device=dev)))
+                          torch.tensor([weight(members[e]) for e in idx], device=dev)))
     if not terms:
         return None
 
@@ -460,196 +371,205 @@ def _critic_penalty(specs: list[dict], dev: torch.device):
     return penalty
 
 
-def _member_norms(params: list[Tensor]) -> Tensor:
-    """Each member's gradient norm over all its parameters: ``[E]``."""
-    return torch.stack([p.grad.flatten(1).norm(dim=1) for p in params]).norm(dim=0)
+class Stack:
+    """E members trained as one: their stacked networks and optimisers, random draws, and
+    records.  ``step(t)`` is one training step of every member."""
 
+    def __init__(self, members: list[Member], dev: torch.device, schedule: Schedule,
+                 n_eval: int):
+        self.members, self.dev, self.schedule, self.n_eval = members, dev, schedule, n_eval
+        s, E = members[0].settings, len(members)         # the stack's shared settings
+        self.n_critic = s.n_critic
 
-def _train_stack(specs: list[dict], *, steps, n_eval, dev, eval_every, snapshot_every,
-                 checkpoint, checkpoint_every, resume, bar, bar_offset) -> list[Run]:
-    s0, E = specs[0], len(specs)
-    n_critic, B, latent = s0["n_critic"], s0["batch_size"], s0["latent_dim"]
+        # Members built as a single run builds them, then stacked.
+        def build(m: Member):
+            return (_models.generator(s.latent_dim, m.data_dim, s.hidden, s.depth,
+                                      nn.Tanh() if s.tanh_output else None),
+                    _models.discriminator(m.data_dim, s.hidden, s.depth))
 
-    # Members built as a single run builds them, then stacked.
-    def build(spec: dict):
-        return (_models.generator(latent, spec["data_dim"], spec["hidden"], spec["depth"],
-                                  nn.Tanh() if spec["tanh_output"] else None),
-                _models.discriminator(spec["data_dim"], spec["hidden"], spec["depth"]))
+        self.Gs, self.Ds = map(list, zip(*[seeded(m.seed, lambda: build(m)) for m in members]))
+        self.G = _models.StackedMLP(self.Gs).to(dev)
+        self.D = _models.StackedMLP(self.Ds).to(dev)
+        self.ema = torch.tensor([m.settings.g_ema for m in members], device=dev).view(E, 1, 1)
+        self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if bool((self.ema > 0).any()) \
+            else None
+        self.g_params, self.d_params = list(self.G.parameters()), list(self.D.parameters())
+        self.rngs = member_rngs([m.seed for m in members], dev)
+        opt = {player: optim.make(s.optimizer, params,
+                                  [getattr(m.settings, "lr_" + player) for m in members],
+                                  [m.settings.betas for m in members], dev)
+               for player, params in (("d", self.d_params), ("g", self.g_params))}
+        self.opt_d, self.opt_g = opt["d"], opt["g"]
 
-    Gs, Ds = map(list, zip(*[seeded(spec["seed"], lambda: build(spec)) for spec in specs]))
-    G, D = _models.StackedMLP(Gs).to(dev), _models.StackedMLP(Ds).to(dev)
-    ema = torch.tensor([s["g_ema"] for s in specs], device=dev).view(E, 1, 1)
-    G_ema = copy.deepcopy(G).requires_grad_(False) if bool((ema > 0).any()) else None
-    rngs = member_rngs([s["seed"] for s in specs], dev)
-    opt_d = _optimizer(D.parameters(), specs, "lr_d", dev)
-    opt_g = _optimizer(G.parameters(), specs, "lr_g", dev)
+        # Each run of consecutive members with one objective (``_stacks`` puts them side by
+        # side) computes its losses through one vmap, on a slice of the stack.
+        self.d_losses, self.g_losses = [], []
+        for _, run in itertools.groupby(range(E), key=lambda e: _objective_key(members[e])):
+            idx = list(run)
+            obj, sl = members[idx[0]].objective, slice(idx[0], idx[-1] + 1)
+            self.d_losses.append((sl, torch.func.vmap(obj.d_loss)))
+            self.g_losses.append((sl, torch.func.vmap(obj.g_loss)))
+        clips = [m.objective.clip for m in members]
+        self.clip = None if not any(clips) else \
+            torch.tensor([c or float("inf") for c in clips], device=dev).view(E, 1, 1)
+        self.gp_members = [e for e, m in enumerate(members) if m.objective.gp_weight]
+        self.penalty = _critic_penalty(members, dev)
 
-    # Members grouped by objective: each run of consecutive members with one objective (train
-    # puts them side by side) computes its losses through one vmap, on a slice of the stack.
-    groups_d, groups_g = [], []
-    for _, run in itertools.groupby(range(E), key=lambda e: _objective_key(specs[e])):
-        idx = list(run)
-        obj, sl = specs[idx[0]]["objective"], slice(idx[0], idx[-1] + 1)
-        groups_d.append((sl, torch.func.vmap(obj.d_loss)))
-        groups_g.append((sl, torch.func.vmap(obj.g_loss)))
-    clip = [s["objective"].clip for s in specs]
-    clip_bound = None if not any(clip) else \
-        torch.tensor([c or float("inf") for c in clip], device=dev).view(E, 1, 1)
-    gp = [e for e, s in enumerate(specs) if s["objective"].gp_weight]
-    penalty = _critic_penalty(specs, dev)
+        # What is recorded: every step's losses and gradient norms, and the evaluations.
+        self.z_eval = torch.stack([torch.randn(n_eval, s.latent_dim, generator=r, device=dev)
+                                   for r in self.rngs])
+        self.per_step = {k: torch.empty(schedule.steps, E, device=dev)
+                         for k in ("d_loss", "d_grad_norm", "g_loss", "g_grad_norm")}
+        self.eval_keys = ["eval_step", "mode_stats", "mode_counts", "snapshot_step", "samples"]
+        if self.G_ema is not None:
+            self.eval_keys += ["ema_mode_stats", "ema_mode_counts", "ema_samples"]
+        self.evals = [{k: [] for k in self.eval_keys} for _ in members]
+        self.configs = [dict(objective=m.objective.name, objective_params=dict(m.objective.params),
+                             data=m.data_name, steps=schedule.steps, **asdict(m.settings),
+                             seed=m.seed, device=str(dev), n_eval=n_eval,
+                             eval_every=schedule.eval_every,
+                             snapshot_every=schedule.snapshot_every, stack_size=E)
+                        for m in members]
+        self.chunk_states = [r.get_state() for r in self.rngs]   # each RNG at its chunk's start
+        self.draws: dict | None = None
+        self.seconds_before, self.eval_seconds, self.started = 0.0, 0.0, time.perf_counter()
 
-    z_eval = torch.stack([torch.randn(n_eval, latent, generator=r, device=dev) for r in rngs])
-    hist = {k: torch.empty(steps, E, device=dev) for k in ("d_loss", "d_grad_norm", "g_loss",
-                                                           "g_grad_norm")}
-    keys = ["eval_step", "mode_stats", "mode_counts", "snapshot_step", "samples"]
-    if G_ema is not None:
-        keys += ["ema_mode_stats", "ema_mode_counts", "ema_samples"]
-    histories = [{k: [] for k in keys} for _ in specs]
-    configs = [dict(objective=s["objective"].name, objective_params=dict(s["objective"].params),
-                    data=s["data_name"], steps=steps, batch_size=B, optimizer=s["optimizer"],
-                    lr_d=s["lr_d"], lr_g=s["lr_g"],
-                    betas=s["betas"], n_critic=n_critic, latent_dim=latent, hidden=s["hidden"],
-                    depth=s["depth"], tanh_output=s["tanh_output"], g_ema=s["g_ema"],
-                    r1=s["r1"], r2=s["r2"],
-                    seed=s["seed"], device=str(dev), n_eval=n_eval, eval_every=eval_every,
-                    snapshot_every=snapshot_every, stack_size=E) for s in specs]
-    chunk_states = [r.get_state() for r in rngs]     # each generator at the current chunk's start
+    # ---- one training step --------------------------------------------------------------
 
-    def draw() -> dict:
-        chunk_states[:] = [r.get_state() for r in rngs]
-        per_member = [_draw_chunk(s, r, dev) for s, r in zip(specs, rngs)]
-        out = {k: torch.stack([d[k] for d in per_member], dim=-3)
-               for k in ("x", "z_d", "z_g")}                            # [C, (k,) E, B, ·]
-        if gp:
-            out["eps"] = torch.stack([per_member[e]["eps"] for e in gp], dim=-3)
+    def step(self, t: int) -> None:
+        """Training step ``t`` (from 1) of every member: ``n_critic`` critic updates, then one
+        generator update (Goodfellow et al. 2014, Algorithm 1)."""
+        c = (t - 1) % CHUNK                      # this step's slot in the drawn chunk
+        if c == 0:
+            self.draws = self.draw()
+        d = self.draws
+        for k in range(self.n_critic):
+            with torch.no_grad():
+                fake = self.G(d["z_d"][c, k])
+            real_out, d_loss, d_norm = self.critic_update(
+                d["x"][c, k], fake, d["eps"][c, k] if "eps" in d else None)
+        g_loss, g_norm = self.generator_update(d["z_g"][c], real_out)
+        if self.G_ema is not None:               # G_ema ← β·G_ema + (1 − β)·G, per member
+            with torch.no_grad():
+                for p_ema, p in zip(self.G_ema.parameters(), self.g_params):
+                    p_ema.lerp_(p, 1 - self.ema)
+        record_step(self.per_step, t, dict(d_loss=d_loss, d_grad_norm=d_norm,
+                                           g_loss=g_loss, g_grad_norm=g_norm))
+
+    def critic_update(self, x: Tensor, fake: Tensor, eps: Tensor | None):
+        """One critic update of every member on its real batch ``x`` and generated batch
+        ``fake`` ``[E, B, d]``: returns D(x) ``[E, B]``, the losses and the gradient norms ``[E]``."""
+        real_out, fake_out = self.D(x)[..., 0], self.D(fake)[..., 0]
+        loss = _member_losses(self.d_losses, real_out, fake_out)          # the objective's L_D
+        if self.penalty is not None:  # + λ·E(‖∇D(x̂)‖ − 1)² (WGAN-GP), (γ/2)·E‖∇D‖² (R1, R2)
+            loss = loss + self.penalty(self.D, x, fake, eps)
+        optim.update(self.opt_d, loss.sum(), self.d_params)
+        if self.clip is not None:                # WGAN (Algorithm 1, line 7): w ← clip(w, −c, c)
+            with torch.no_grad():
+                for p in self.d_params:
+                    p.clamp_(-self.clip, self.clip)
+        return real_out.detach(), loss.detach(), optim.member_grad_norms(self.d_params)
+
+    def generator_update(self, z: Tensor, real_out: Tensor):
+        """One generator update of every member on latents ``z`` ``[E, B, latent]``; ``real_out``
+        is D(x) of the last critic update (only Softmax GAN's partition function uses it, as in
+        Lin's code).  Returns the losses and the gradient norms ``[E]``."""
+        loss = _member_losses(self.g_losses, real_out, self.D(self.G(z))[..., 0])
+        optim.update(self.opt_g, loss.sum(), self.g_params)
+        return loss.detach(), optim.member_grad_norms(self.g_params)
+
+    def draw(self) -> dict:
+        """The next ``CHUNK`` steps of every member's random draws, stacked ``[C, (k,) E, B, ·]``."""
+        self.chunk_states = [r.get_state() for r in self.rngs]
+        each = [_draw_chunk(m, r, self.dev) for m, r in zip(self.members, self.rngs)]
+        out = {k: torch.stack([d[k] for d in each], dim=-3) for k in ("x", "z_d", "z_g")}
+        if self.gp_members:
+            out["eps"] = torch.stack([each[e]["eps"] for e in self.gp_members], dim=-3)
         return out
 
-    start_step, seconds_before = 0, 0.0
-    if resume is not None:
-        saved = load_checkpoint(resume)
-        check_resumable(saved, configs, steps, resume)
-        start_step, seconds_before = saved["step"], saved["seconds"]
-        for module, name in ((G, "G"), (D, "D"), (opt_g, "opt_g"), (opt_d, "opt_d")):
-            module.load_state_dict(saved[name])
-        if G_ema is not None:
-            G_ema.load_state_dict(saved["G_ema"])
-        z_eval = saved["z_eval"].to(dev)
-        for k in hist:
-            hist[k][:start_step] = saved["history"][k].to(dev)
-        for h, old in zip(histories, saved["histories"]):
-            for k in keys:
-                h[k] = [v.numpy() if isinstance(v, torch.Tensor) else v for v in old[k]]
-        for r, state in zip(rngs, saved["rng_chunk"] if start_step % CHUNK else saved["rng"]):
-            r.set_state(state)
-    buffers = draw() if start_step % CHUNK else None
+    # ---- records, evaluation, checkpoints -----------------------------------------------
 
-    eval_seconds = [0.0]
+    def raise_if_not_finite(self, upto: int) -> None:
+        h = {k: v[:upto] for k, v in self.per_step.items()}
+        raise_if_not_finite(self.schedule.steps, {
+            "d_loss": h["d_loss"], "the gradient of d_loss": h["d_grad_norm"],
+            "g_loss": h["g_loss"], "the gradient of g_loss": h["g_grad_norm"]},
+            [m.label for m in self.members])
 
-    def evaluate(step: int) -> None:
-        t0 = time.perf_counter()
-        _evaluate(step)
-        eval_seconds[0] += time.perf_counter() - t0
-
-    def _evaluate(step: int) -> None:
+    def evaluate(self, t: int) -> None:
+        """Score (every ``eval_every`` steps) and keep samples of (every ``snapshot_every``)
+        each member's G, and G_ema, on the fixed latents ``z_eval``."""
+        t0, s = time.perf_counter(), self.schedule
+        scoring = t % s.eval_every == 0 or t == s.steps
+        keeping = t % s.snapshot_every == 0 or t == s.steps
         with torch.no_grad():
-            x = G(z_eval).float().cpu()
-            x_ema = None if G_ema is None else G_ema(z_eval).float().cpu()
-        for e, (h, spec) in enumerate(zip(histories, specs)):
-            if not torch.isfinite(x[e]).all():
-                raise FloatingPointError(f"{spec['label']}: the generator's samples contain NaN "
-                                         f"or inf at step {step}")
-            with_ema = [("", x)] + ([("ema_", x_ema)] if x_ema is not None else [])
-            for prefix, xs in with_ema:
-                if step % eval_every == 0 or step == steps:
-                    if prefix == "":
-                        h["eval_step"].append(step)
-                    if isinstance(spec["data"], Mixture):
-                        h[prefix + "mode_stats"].append(_metrics.mode_stats(xs[e], spec["data"]))
-                        h[prefix + "mode_counts"].append(
-                            _metrics.mode_counts(xs[e], spec["data"]).numpy())
-                if step % snapshot_every == 0 or step == steps:
-                    if prefix == "":
-                        h["snapshot_step"].append(step)
-                    h[prefix + "samples"].append(xs[e].numpy())
+            generated = [("", self.G(self.z_eval).float().cpu())]
+            if self.G_ema is not None:
+                generated.append(("ema_", self.G_ema(self.z_eval).float().cpu()))
+        for e, (h, m) in enumerate(zip(self.evals, self.members)):
+            if not torch.isfinite(generated[0][1][e]).all():
+                raise FloatingPointError(f"{m.label}: the generator's samples contain NaN "
+                                         f"or inf at step {t}")
+            h["eval_step"] += [t] if scoring else []
+            h["snapshot_step"] += [t] if keeping else []
+            for prefix, x in generated:
+                if scoring and isinstance(m.data, Mixture):
+                    h[prefix + "mode_stats"].append(_metrics.mode_stats(x[e], m.data))
+                    h[prefix + "mode_counts"].append(_metrics.mode_counts(x[e], m.data).numpy())
+                if keeping:
+                    h[prefix + "samples"].append(x[e].numpy())
+        self.eval_seconds += time.perf_counter() - t0
 
-    def check_finite(upto: int) -> None:
-        raise_if_not_finite(steps, [hist[k][:upto] for k in ("d_loss", "d_grad_norm", "g_loss",
-                                                             "g_grad_norm")],
-                            [s["label"] for s in specs])
+    def seconds(self) -> float:
+        return self.seconds_before + time.perf_counter() - self.started
 
-    def save(step: int) -> None:
-        save_checkpoint(checkpoint, {
-            "format": CHECKPOINT_FORMAT, "step": step, "configs": configs,
-            "seconds": seconds_before + time.perf_counter() - start,
-            "G": G.state_dict(), "D": D.state_dict(),
-            "G_ema": G_ema.state_dict() if G_ema is not None else {},
-            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
-            "rng": [r.get_state() for r in rngs], "rng_chunk": list(chunk_states),
-            "z_eval": z_eval.cpu(),
-            "history": {k: v[:step].cpu() for k, v in hist.items()},
-            "histories": [{k: [torch.from_numpy(v) if not isinstance(v, (int, dict)) else v
-                               for v in h[k]] for k in keys} for h in histories]})
+    def state_dict(self, t: int) -> dict:
+        """Everything a resumed call needs to continue from step ``t`` bit for bit."""
+        return {
+            "format": checkpoints.FORMAT, "step": t, "configs": self.configs,
+            "seconds": self.seconds(),
+            "G": self.G.state_dict(), "D": self.D.state_dict(),
+            "G_ema": self.G_ema.state_dict() if self.G_ema is not None else {},
+            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "rng": [r.get_state() for r in self.rngs], "rng_chunk": list(self.chunk_states),
+            "z_eval": self.z_eval.cpu(),
+            "per_step": {k: v[:t].cpu() for k, v in self.per_step.items()},
+            "evals": [{k: [torch.from_numpy(v) if not isinstance(v, (int, dict)) else v
+                           for v in h[k]] for k in self.eval_keys} for h in self.evals]}
 
-    g_params, d_params = list(G.parameters()), list(D.parameters())
-    start = time.perf_counter()
-    if start_step == 0:
-        evaluate(0)
-    for step in range(start_step + 1, steps + 1):
-        c = (step - 1) % CHUNK
-        if c == 0:
-            buffers = draw()
-        for k in range(n_critic):
-            x = buffers["x"][c, k]                                   # [E, B, d]
-            with torch.no_grad():
-                fake = G(buffers["z_d"][c, k])
-            real_out, fake_out = D(x)[..., 0], D(fake)[..., 0]
-            d_losses = _member_losses(groups_d, real_out, fake_out)
-            if penalty is not None:               # WGAN-GP's, R1's, R2's: [E], 0 where off
-                d_losses = d_losses + penalty(D, x, fake, buffers["eps"][c, k] if gp else None)
-            opt_d.zero_grad(set_to_none=True)
-            d_losses.sum().backward()
-            d_losses = d_losses.detach()
-            d_grad_norm = _member_norms(d_params)
-            opt_d.step()
-            if clip_bound is not None:                               # WGAN: clip to [-c, c]
-                with torch.no_grad():
-                    for p in d_params:
-                        p.clamp_(-clip_bound, clip_bound)
-        # The generator's loss sees D(real) from the critic step just taken
-        # (only Softmax GAN's partition function uses it), as in Lin's code.
-        g_losses = _member_losses(groups_g, real_out.detach(),
-                                  D(G(buffers["z_g"][c]))[..., 0])
-        opt_g.zero_grad(set_to_none=True)
-        g_losses.sum().backward(inputs=g_params)
-        hist["g_grad_norm"][step - 1] = _member_norms(g_params)
-        opt_g.step()
-        if G_ema is not None:                     # G_ema ← β·G_ema + (1 - β)·G, per member
-            with torch.no_grad():
-                for p_ema, p in zip(G_ema.parameters(), g_params):
-                    p_ema.lerp_(p, 1 - ema)
-        hist["d_loss"][step - 1] = d_losses.detach()
-        hist["g_loss"][step - 1] = g_losses.detach()
-        hist["d_grad_norm"][step - 1] = d_grad_norm
-        evaluating = step % eval_every == 0 or step % snapshot_every == 0 or step == steps
-        saving = checkpoint is not None and (step % checkpoint_every == 0 or step == steps)
-        if evaluating or saving or step % 250 == 0:
-            check_finite(step)
-            bar.update(bar_offset + step - bar.n)
-        if evaluating:
-            evaluate(step)
-        if saving:
-            save(step)
-    seconds = seconds_before + time.perf_counter() - start
+    def load_state_dict(self, saved: dict) -> int:
+        """Continue from a checkpoint of this stack (checked by ``checkpoints.check_resumable``);
+        returns its step."""
+        t = saved["step"]
+        self.seconds_before = saved["seconds"]
+        for module, name in ((self.G, "G"), (self.D, "D"), (self.opt_g, "opt_g"),
+                             (self.opt_d, "opt_d")):
+            module.load_state_dict(saved[name])
+        if self.G_ema is not None:
+            self.G_ema.load_state_dict(saved["G_ema"])
+        self.z_eval = saved["z_eval"].to(self.dev)
+        for k in self.per_step:
+            self.per_step[k][:t] = saved["per_step"][k].to(self.dev)
+        for h, old in zip(self.evals, saved["evals"]):
+            for k in self.eval_keys:
+                h[k] = [v.numpy() if isinstance(v, torch.Tensor) else v for v in old[k]]
+        for r, state in zip(self.rngs, saved["rng_chunk"] if t % CHUNK else saved["rng"]):
+            r.set_state(state)
+        if t % CHUNK:                            # the chunk under way, drawn again
+            self.draws = self.draw()
+        return t
 
-    runs = []
-    for e, (spec, h) in enumerate(zip(specs, histories)):
-        for k, v in hist.items():
-            h[k] = v[:, e].cpu().numpy()
-        if G_ema is not None and spec["g_ema"] == 0:
-            for k in ("ema_mode_stats", "ema_mode_counts", "ema_samples"):
-                del h[k]
-        runs.append(Run(G=G.member(e, Gs[e]), D=D.member(e, Ds[e]), objective=spec["objective"],
-                        data=spec["data"], config=configs[e], history=h, seconds=seconds,
-                        G_ema=G_ema.member(e, Gs[e]) if spec["g_ema"] else None,
-                        eval_seconds=eval_seconds[0]))
-    return runs
+    def runs(self) -> list[Run]:
+        """Each member's ``Run``: its own networks (unstacked) and history."""
+        seconds, out = self.seconds(), []
+        for e, (m, h) in enumerate(zip(self.members, self.evals)):
+            h.update({k: v[:, e].cpu().numpy() for k, v in self.per_step.items()})
+            if self.G_ema is not None and m.settings.g_ema == 0:
+                for k in ("ema_mode_stats", "ema_mode_counts", "ema_samples"):
+                    del h[k]
+            out.append(Run(G=self.G.member(e, self.Gs[e]), D=self.D.member(e, self.Ds[e]),
+                           objective=m.objective, data=m.data, config=self.configs[e],
+                           history=h, seconds=seconds,
+                           G_ema=self.G_ema.member(e, self.Gs[e]) if m.settings.g_ema else None,
+                           eval_seconds=self.eval_seconds))
+        return out

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ganlib import auxiliary, data, infogan, losses, metrics, semi_supervised
+from ganlib import data, digits, infogan, losses, metrics, semi_supervised
 
 
 # --- I1: the K+1 logit -------------------------------------------------------------------
@@ -84,15 +84,15 @@ def test_infogan_bound_is_below_the_mutual_information_and_tight_at_the_posterio
 # --- the digit split and the metrics -------------------------------------------------------
 
 def test_digit_splits_are_fixed_disjoint_and_cover_the_data():
-    x, y = data.digits("all")
-    (a, ya), (b, yb) = data.digits("train"), data.digits("test")
+    x, y = digits.load("all")
+    (a, ya), (b, yb) = digits.load("train"), digits.load("test")
     assert len(a) == 1200 and len(b) == 597
     rows = lambda t: {tuple(r) for r in t.tolist()}
     assert rows(a) | rows(b) == rows(x)                     # sklearn's digits hold a few duplicates
-    assert torch.equal(data.digits("train")[0], a)          # the same split every call
+    assert torch.equal(digits.load("train")[0], a)          # the same split every call
     assert sorted(ya.unique().tolist()) == sorted(yb.unique().tolist()) == list(range(10))
     with pytest.raises(ValueError, match="valid: all, train, test"):
-        data.digits("val")
+        digits.load("val")
 
 
 def test_frechet_distance_matches_the_sqrtm_formula_and_its_properties():
@@ -103,32 +103,32 @@ def test_frechet_distance_matches_the_sqrtm_formula_and_its_properties():
     b = torch.randn(400, 5, generator=g, dtype=torch.float64) * 2 + 1
     ca, cb = np.cov(a.numpy().T), np.cov(b.numpy().T)
     ref = ((a.mean(0) - b.mean(0)) ** 2).sum().item() + np.trace(ca + cb - 2 * sqrtm(ca @ cb).real)
-    assert math.isclose(metrics.frechet_distance(a, b), ref, rel_tol=1e-8)
-    assert abs(metrics.frechet_distance(a, a)) < 1e-8
+    assert math.isclose(digits.frechet_distance(a, b), ref, rel_tol=1e-8)
+    assert abs(digits.frechet_distance(a, a)) < 1e-8
     t = torch.tensor([1.0, -2.0, 0.5, 0.0, 3.0], dtype=torch.float64)
-    assert math.isclose(metrics.frechet_distance(a, a + t), float((t ** 2).sum()), rel_tol=1e-8)
+    assert math.isclose(digits.frechet_distance(a, a + t), float((t ** 2).sum()), rel_tol=1e-8)
     with pytest.raises(ValueError, match=r"\[N, d\]"):
-        metrics.frechet_distance(a, b[:, :3])
+        digits.frechet_distance(a, b[:, :3])
 
 
 def test_digit_classifier_is_accurate_and_cached():
-    model, accuracy = metrics.digit_classifier()
+    model, accuracy = digits.classifier()
     assert accuracy > 0.93
-    assert metrics.digit_classifier()[0] is model
+    assert digits.classifier()[0] is model
 
 
 def test_digit_scores_rank_real_below_noisy_below_collapsed():
-    x_test, _ = data.digits("test")
-    x_train, y_train = data.digits("train")
+    x_test, _ = digits.load("test")
+    x_train, y_train = digits.load("train")
     g = torch.Generator().manual_seed(4)
-    real = metrics.digit_scores(x_test)
-    noisy = metrics.digit_scores((x_test + 0.5 * torch.randn(x_test.shape, generator=g)).clamp(-1, 1))
-    collapsed = metrics.digit_scores(x_train[y_train == 7][:50].repeat(10, 1))
+    real = digits.scores(x_test)
+    noisy = digits.scores((x_test + 0.5 * torch.randn(x_test.shape, generator=g)).clamp(-1, 1))
+    collapsed = digits.scores(x_train[y_train == 7][:50].repeat(10, 1))
     assert real["fdd"] < noisy["fdd"] < collapsed["fdd"]
     assert real["classes"] == 10 and real["class_rkl"] < 0.02
     assert collapsed["classes"] == 1 and math.isclose(collapsed["class_rkl"], math.log(10), rel_tol=1e-9)
     with pytest.raises(ValueError, match=r"expected \[N, 64\]"):
-        metrics.digit_scores(torch.zeros(10, 8))
+        digits.scores(torch.zeros(10, 8))
 
 
 def test_code_agreement_matches_codes_to_labels_one_to_one():
@@ -237,7 +237,3 @@ def test_a_stacked_semi_supervised_member_is_the_run_it_has_alone(float64):
     with pytest.raises(ValueError, match="seeds must be a non-empty list of ints"):
         semi_supervised.train_classifier(10, seeds=[], steps=5)
 
-
-def test_the_old_module_name_still_imports():
-    assert auxiliary.train_infogan is infogan.train_infogan
-    assert auxiliary.train_semi_supervised is semi_supervised.train_semi_supervised

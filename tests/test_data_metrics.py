@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import data, metrics
+from ganlib import data, digits, metrics
 
 HQ_MASS_2D = 1 - math.exp(-4.5)      # P(|N(0, I_2)| < 3) = 1 - e^{-9/2} ≈ 0.9889
 
@@ -82,7 +82,7 @@ def test_mode_stats_rejects_bad_input():
 
 
 def test_digits_are_offline_and_scaled():
-    x, y = data.digits()
+    x, y = digits.load()
     assert x.shape == (1797, 64) and y.shape == (1797,)
     assert x.min().item() == -1.0 and x.max().item() == 1.0
     assert sorted(y.unique().tolist()) == list(range(10))

@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import ensemble, losses, models
-from ganlib.train import CHUNK, STACK_KEYS, MemberAdam, MemberRMSprop, train
+from ganlib import losses, models
+from ganlib.optim import MemberAdam, MemberRMSprop
+from ganlib.settings import STACK_FIELDS
+from ganlib.train import CHUNK, train
 
 SETTINGS = dict(steps=200, batch_size=64, hidden=32, eval_every=100, n_eval=500, progress=False,
                 device="cpu", lr_d=1e-3, lr_g=1e-3)
@@ -98,7 +100,6 @@ def test_seeds_give_one_stack_in_order_and_members_differ(float64):
     assert [r.config["seed"] for r in runs] == [5, 9, 10]
     assert {r.config["stack_size"] for r in runs} == {3}
     assert max_param_gap(runs[0].G, runs[1].G) > 1e-3
-    assert ensemble.train_ensemble is train       # the old name is the same function
 
 
 def test_members_that_cannot_share_a_stack_are_grouped_by_their_settings():
@@ -112,7 +113,7 @@ def test_members_that_cannot_share_a_stack_are_grouped_by_their_settings():
     # another; lsgan, with another batch size, a third
     assert [r.config["stack_size"] for r in runs] == [3, 2, 3, 2, 1, 3]
     assert [r.config["lr_d"] for r in runs][3] == 5e-5 and runs[5].config["lr_g"] == 3e-4
-    assert "n_critic" in STACK_KEYS and "seed" not in STACK_KEYS and "lr_d" not in STACK_KEYS
+    assert "n_critic" in STACK_FIELDS and "seed" not in STACK_FIELDS and "lr_d" not in STACK_FIELDS
 
 
 def test_another_optimiser_or_more_than_max_stack_members_make_another_stack(float64):

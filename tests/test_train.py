@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from ganlib import data, losses
-from ganlib.runs import CHECKPOINT_FORMAT
-from ganlib.train import load_checkpoint, pick_device, train
+from ganlib import checkpoints, digits, losses
+from ganlib.runtime import pick_device
+from ganlib.train import train
 
 
 def assert_identical_runs(a, b):
@@ -65,7 +65,7 @@ def test_wgan_gp_trains_and_records_the_penalised_loss():
 
 
 def test_tensor_data_and_tanh_output():
-    x, _ = data.digits()
+    x, _ = digits.load()
     run = train("nonsaturating", x, steps=5, batch_size=16, latent_dim=8, tanh_output=True,
                 n_eval=20, progress=False, device="cpu")
     assert run.history["samples"][-1].shape == (20, 64)
@@ -125,7 +125,7 @@ def test_a_resumed_run_equals_an_uninterrupted_one(objective, penalties, tmp_pat
     whole = train(objective, "ring8", steps=60, **kw)
     ckpt = tmp_path / "run.pt"
     first = train(objective, "ring8", steps=30, checkpoint=ckpt, checkpoint_every=10, **kw)
-    assert load_checkpoint(ckpt)["step"] == 30
+    assert checkpoints.load(ckpt)["step"] == 30
     resumed = train(objective, "ring8", steps=60, resume=ckpt, **kw)
     assert_identical_runs(whole, resumed)
     assert resumed.seconds > first.seconds * 0.5
@@ -139,7 +139,7 @@ def test_checkpoints_load_with_weights_only_and_refuse_code(tmp_path):
     state = torch.load(ckpt, weights_only=True)
     assert state["step"] == 10 and state["configs"][0]["objective"] == "bgan"
     evil = tmp_path / "evil.pt"
-    torch.save({"format": CHECKPOINT_FORMAT, "payload": np.float64(1.0).__class__}, evil)
+    torch.save({"format": checkpoints.FORMAT, "payload": np.float64(1.0).__class__}, evil)
     with pytest.raises(ValueError, match="weights_only=True refused it"):
         train("bgan", "ring8", steps=10, batch_size=8, n_eval=10, progress=False, resume=evil)
     with pytest.raises(FileNotFoundError, match="no checkpoint at"):
@@ -223,12 +223,13 @@ def test_the_zero_centred_penalty_is_the_mean_squared_input_gradient():
 
 def test_the_critic_penalty_gives_each_member_its_own_weighted_terms():
     from ganlib import models
-    from ganlib.train import _critic_penalty
+    from ganlib.train import _critic_penalty, _member
     torch.manual_seed(1)
-    specs = [dict(objective=losses.get("nonsaturating"), r1=2.0, r2=0.0),
-             dict(objective=losses.get("wgan-gp", gp_weight=3.0), r1=0.0, r2=0.5),
-             dict(objective=losses.get("lsgan"), r1=0.0, r2=0.0),
-             dict(objective=losses.get("hinge"), r1=1.0, r2=4.0)]
+    cpu = torch.device("cpu")
+    specs = [_member(dict(objective=o, data="ring8", seed=0, r1=r1, r2=r2, **params), cpu, None)
+             for o, params, r1, r2 in [("nonsaturating", {}, 2.0, 0.0),
+                                       ("wgan-gp", dict(gp_weight=3.0), 0.0, 0.5),
+                                       ("lsgan", {}, 0.0, 0.0), ("hinge", {}, 1.0, 4.0)]]
     Ds = [models.discriminator(hidden=8).double() for _ in specs]
     x, fake = torch.randn(4, 6, 2, dtype=torch.float64), torch.randn(4, 6, 2, dtype=torch.float64)
     eps = torch.rand(1, 6, 1, dtype=torch.float64)                    # WGAN-GP's member only
@@ -239,8 +240,8 @@ def test_the_critic_penalty_gives_each_member_its_own_weighted_terms():
     gp = ((input_gradient_norms2(Ds[1], x_hat).sqrt() - 1) ** 2).mean().item()
     expected = [2.0 / 2 * r1[0], 3.0 * gp + 0.5 / 2 * r2[1], 0.0, 1.0 / 2 * r1[3] + 4.0 / 2 * r2[3]]
     assert total.tolist() == pytest.approx(expected, rel=1e-12)
-    assert _critic_penalty([dict(objective=losses.get("minimax"), r1=0.0, r2=0.0)],
-                           torch.device("cpu")) is None
+    assert _critic_penalty([_member(dict(objective="minimax", data="ring8", seed=0), cpu, None)],
+                           cpu) is None
 
 
 @pytest.mark.parametrize("which", ["r1", "r2"])
@@ -250,8 +251,8 @@ def test_train_adds_half_gamma_times_the_penalty_to_the_critic_loss(which):
     the first real batch (R1) or the first generated batch (R2), recomputed here from the
     member's own generator (``_draw_chunk``) and its initial networks."""
     from ganlib import models
-    from ganlib.runs import seeded
-    from ganlib.train import _draw_chunk, _member_spec
+    from ganlib.runtime import seeded
+    from ganlib.train import _draw_chunk, _member
     old = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     try:
@@ -262,10 +263,11 @@ def test_train_adds_half_gamma_times_the_penalty_to_the_critic_loss(which):
         penalised = train("nonsaturating", "ring8", steps=1, n_eval=10, progress=False,
                           device="cpu", **{which: gamma}, **kw)
         assert penalised.config[which] == gamma and plain.config[which] == 0.0
-        spec = _member_spec(dict(objective="nonsaturating", data="ring8", **kw), torch.device("cpu"))
+        member = _member(dict(objective="nonsaturating", data="ring8", **kw), torch.device("cpu"),
+                         index=None)
         rng = torch.Generator().manual_seed(4)
         torch.randn(10, 2, generator=rng)        # the evaluation latents (n_eval × 2) come first
-        draws = _draw_chunk(spec, rng, torch.device("cpu"))
+        draws = _draw_chunk(member, rng, torch.device("cpu"))
         G0, D0 = seeded(4, lambda: (models.generator(2, 2, 16, 2), models.discriminator(2, 16, 2)))
         with torch.no_grad():
             batch = draws["x"][0, 0] if which == "r1" else G0(draws["z_d"][0, 0])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ganlib import compare, fingerprint, losses
+from ganlib import fingerprint, losses, recipes, zoo
 from ganlib.train import train
 
 import fingerprints                                    # benchmarks/ (tests/conftest.py puts it on sys.path)
@@ -37,7 +37,7 @@ def check_cell(cell: dict, K: int, seeds: list) -> None:
 
 def test_a_reduced_comparison_has_every_cell_and_metrics_in_range():
     seeds = [0, 1]
-    out = compare.loss_zoo(seeds=seeds, steps=200, eval_every=100, device="cpu", progress=False)
+    out = zoo.loss_zoo(seeds=seeds, steps=200, eval_every=100, device="cpu", progress=False)
     assert list(out["results"]) == losses.names()
     for objective, by_data in out["results"].items():
         assert list(by_data) == ["ring8", "grid25"]
@@ -45,31 +45,31 @@ def test_a_reduced_comparison_has_every_cell_and_metrics_in_range():
             check_cell(cell, {"ring8": 8, "grid25": 25}[data], seeds)
     json.dumps(out, allow_nan=False)                        # strict JSON: no inf, no NaN
     for data in ("ring8", "grid25"):
-        table = compare.table_markdown(out, data)
+        table = zoo.table_markdown(out, data)
         assert len(table.splitlines()) == 2 + len(losses.names()) + 2
-        assert compare.best(out, data) in losses.names()
+        assert zoo.best(out, data) in losses.names()
 
 
 def test_loss_zoo_names_the_valid_choices():
     with pytest.raises(ValueError, match="valid: \\['minimax'"):
-        compare.loss_zoo(["lsgann"], seeds=[0], steps=10)
+        zoo.loss_zoo(["lsgann"], seeds=[0], steps=10)
     with pytest.raises(ValueError, match="unknown mixture"):
-        compare.loss_zoo(["lsgan"], ("ring9",), seeds=[0], steps=10)
+        zoo.loss_zoo(["lsgan"], ("ring9",), seeds=[0], steps=10)
     with pytest.raises(ValueError, match="unknown budget setting"):
-        compare.loss_zoo(["lsgan"], seeds=[0], step=10)
+        zoo.loss_zoo(["lsgan"], seeds=[0], step=10)
 
 
 def test_the_committed_comparison_covers_every_objective_with_five_seeds():
     result = json.loads((RESULTS / "quality.json").read_text())
     assert set(result["results"]) == set(losses.names())
-    assert result["settings"]["budget"]["steps"] == compare.BUDGET["steps"]
+    assert result["settings"]["budget"]["steps"] == zoo.BUDGET["steps"]
     assert result["settings"]["budget"]["n_eval"] == 2500                # PacGAN's sample count
     for objective, by_data in result["results"].items():
         assert set(by_data) == {"ring8", "grid25"}
-        assert result["settings"]["objectives"][objective] == compare._jsonable(compare.settings_of(objective)), \
-            f"{objective}: quality.json was made with other settings than compare.settings_of: rerun the benchmark"
+        assert result["settings"]["objectives"][objective] == zoo._jsonable(recipes.settings_of(objective)), \
+            f"{objective}: quality.json was made with other settings than recipes.settings_of: rerun the benchmark"
         for data, cell in by_data.items():
-            assert len(cell["seeds"]) >= 5 and cell["ema"] == compare.CHOICE[objective]["ema"]
+            assert len(cell["seeds"]) >= 5 and cell["ema"] == recipes.CHOICE[objective]["ema"]
             check_cell(cell, {"ring8": 8, "grid25": 25}[data], cell["seeds"])
             assert set(cell["curves"]) == {"raw", "ema"}
 
@@ -86,18 +86,18 @@ def test_the_committed_comparison_was_made_by_the_code_here():
 def test_the_choice_is_the_searchs_best_candidate_on_seeds_the_zoo_does_not_report():
     search = json.loads((RESULTS / "quality_search.json").read_text())
     assert set(search["objectives"]) == set(losses.names())
-    assert search["variants"] == list(compare.VARIANTS)
+    assert search["variants"] == list(recipes.VARIANTS)
     for objective, r in search["objectives"].items():
         # the same number of candidates for every objective: each variant, raw and averaged G
-        assert len(r["candidates"]) == 2 * len(compare.VARIANTS)
+        assert len(r["candidates"]) == 2 * len(recipes.VARIANTS)
         best = max(r["candidates"].values(), key=lambda c: c["score"])
         assert r["best"] == {"variant": best["variant"], "ema": best["ema"]}
-        assert compare.CHOICE[objective] == r["best"], \
-            f"{objective}: compare.CHOICE does not hold the search's best candidate {r['best']}"
+        assert recipes.CHOICE[objective] == r["best"], \
+            f"{objective}: recipes.CHOICE does not hold the search's best candidate {r['best']}"
         for c in r["candidates"].values():
-            assert c["settings"] == compare._jsonable(compare.variant(objective, c["variant"]))
+            assert c["settings"] == zoo._jsonable(recipes.variant(objective, c["variant"]))
             assert c["score"] == pytest.approx(
-                sum(c[d]["score"] for d in compare.DATASETS) / len(compare.DATASETS))
+                sum(c[d]["score"] for d in zoo.DATASETS) / len(zoo.DATASETS))
     assert not set(search["seeds"]) & set(json.loads((RESULTS / "quality.json").read_text())["settings"]["seeds"])
 
 
@@ -115,8 +115,8 @@ def test_every_recipe_trains_with_the_numbers_its_source_gives():
         "hinge": ("adam", 1e-4, 1e-4, (0.5, 0.999), 1, {}),
         "fgan": ("adam", 2e-4, 2e-4, (0.5, 0.999), 1, {"divergence": "js", "generator": "alternative"}),
     }
-    assert set(cited) == set(compare.RECIPES) == set(losses.names())
-    runs = train(members=[dict(objective=o, **compare.variant(o, "recipe")) for o in cited],
+    assert set(cited) == set(recipes.RECIPES) == set(losses.names())
+    runs = train(members=[dict(objective=o, **recipes.variant(o, "recipe")) for o in cited],
                  steps=1, n_eval=16, hidden=8, batch_size=8, progress=False, device="cpu")
     for (objective, (opt, lr_d, lr_g, betas, n_critic, params)), run in zip(cited.items(), runs):
         c = run.config
@@ -125,32 +125,32 @@ def test_every_recipe_trains_with_the_numbers_its_source_gives():
             assert c["betas"] == betas, objective
         assert {k: run.objective.params[k] for k in params} == params, objective
         for lr in (lr_d, lr_g):                     # the source names the number: 1e-4, 5e-5, …
-            assert f"{lr:.0e}".replace("e-0", "e-") in compare.RECIPES[objective]["source"], (objective, lr)
+            assert f"{lr:.0e}".replace("e-0", "e-") in recipes.RECIPES[objective]["source"], (objective, lr)
     assert runs[5].objective.clip == 0.01 and runs[6].objective.gp_weight == 10.0
 
 
 def test_the_variants_are_the_same_four_for_every_objective():
-    for objective in compare.RECIPES:
-        r = compare.variant(objective, "recipe")
-        x3 = compare.variant(objective, "lr ×3")
+    for objective in recipes.RECIPES:
+        r = recipes.variant(objective, "recipe")
+        x3 = recipes.variant(objective, "lr ×3")
         assert (x3["lr_d"], x3["lr_g"]) == pytest.approx((3 * r["lr_d"], 3 * r["lr_g"]))
-        other = compare.variant(objective, "other β₂")
+        other = recipes.variant(objective, "other β₂")
         if r["optimizer"] == "rmsprop":
             assert other["optimizer"] == "adam" and other["betas"] == (0.5, 0.9)
         else:
             assert other["betas"][0] == r["betas"][0] and {other["betas"][1], r["betas"][1]} == {0.9, 0.999}
-        both = compare.variant(objective, "lr ×3, other β₂")
+        both = recipes.variant(objective, "lr ×3, other β₂")
         assert both == {**other, "lr_d": x3["lr_d"], "lr_g": x3["lr_g"]}
     with pytest.raises(ValueError, match="valid: recipe, lr ×3"):
-        compare.variant("lsgan", "lr x3")
+        recipes.variant("lsgan", "lr x3")
 
 
 def test_tuned_gives_train_the_zoo_settings_or_the_given_rate():
-    assert compare.tuned("wgan-gp") == dict(objective="wgan-gp", **compare.settings_of("wgan-gp"))
-    assert compare.tuned("lsgan", 2e-4, a=-1.0)["lr_d"] == compare.tuned("lsgan", 2e-4)["lr_g"] == 2e-4
-    assert compare.tuned("lsgan", a=-1.0)["a"] == -1.0 and compare.RECIPES["lsgan"]["settings"]["a"] == 0.0
+    assert recipes.tuned("wgan-gp") == dict(objective="wgan-gp", **recipes.settings_of("wgan-gp"))
+    assert recipes.tuned("lsgan", 2e-4, a=-1.0)["lr_d"] == recipes.tuned("lsgan", 2e-4)["lr_g"] == 2e-4
+    assert recipes.tuned("lsgan", a=-1.0)["a"] == -1.0 and recipes.RECIPES["lsgan"]["settings"]["a"] == 0.0
     with pytest.raises(ValueError, match="valid: minimax, nonsaturating"):
-        compare.tuned("wgan_gp")
+        recipes.tuned("wgan_gp")
 
 
 def test_the_committed_interventions_change_one_setting_of_the_zoos():
@@ -159,11 +159,11 @@ def test_the_committed_interventions_change_one_setting_of_the_zoos():
     quality = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(quality)
     iso = json.loads((RESULTS / "quality_isolate.json").read_text())
-    assert iso["steps"] == compare.BUDGET["steps"] and iso["seeds"] == quality.ISOLATE_SEEDS
-    expected = [(o, name, compare._jsonable(change), seed)
+    assert iso["steps"] == zoo.BUDGET["steps"] and iso["seeds"] == quality.ISOLATE_SEEDS
+    expected = [(o, name, zoo._jsonable(change), seed)
                 for o, name, change in quality.INTERVENTIONS for seed in quality.ISOLATE_SEEDS]
     assert [(r["objective"], r["change"], r["settings"], r["seed"]) for r in iso["runs"]] == expected
     for r in iso["runs"]:
-        assert r["ema"] == compare.CHOICE[r["objective"]]["ema"] and 0 <= r["modes"] <= 8
+        assert r["ema"] == recipes.CHOICE[r["objective"]]["ema"] and 0 <= r["modes"] <= 8
         assert r["curve"]["modes"][-1] == r["modes"] and r["curve"]["hq"][-1] == pytest.approx(r["hq"])
         assert set(r["players"]) == {"jacobian", "alive", "d_fake", "d_grad", "d_modes", "spread"}

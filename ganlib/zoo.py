@@ -1,15 +1,14 @@
-"""The loss zoo: every objective × seeds × mixtures, each with its own recipe, scored as PacGAN
-scores.
+"""The loss zoo: every objective × seeds × mixtures, each with its own recipe
+(``ganlib.recipes``), scored as PacGAN scores.
 
-* ``RECIPES``: each objective's optimiser settings as its paper or its authors' code gives them,
-  with the source of every number; ``VARIANTS`` / ``variant``: the same four variants of every
-  recipe, which ``benchmarks/quality.py --search`` tries; ``CHOICE``: the variant and generator
-  (raw or averaged) the search chose; ``settings_of``: what the zoo trains an objective with.
 * ``loss_zoo`` trains every objective × mixture × seed (``ganlib.train.train`` with
   ``members``: each member equals a ``train`` run with its settings and seed) and summarises
   the final evaluation — ``modes``, ``hq``, ``rkl`` of ``ganlib.metrics.mode_stats`` — as mean
-  and standard deviation over the seeds, with the curves of both generators over training.
-* ``score``: the one number the search ranks by.
+  and standard deviation over the seeds, with the curves of both generators over training;
+  ``zoo_fingerprint`` is its staleness guard.
+* ``score``: the one number the search ranks by; ``table_markdown`` and ``best``: the table
+  and the winner of a mixture.
+* ``on_every_mixture``: the chapters' side-by-side runs, every labelled member on every mixture.
 
 ``benchmarks/quality.py`` runs it at publication size and writes
 ``benchmarks/results/quality.json``; the loss-zoo chapter renders that file with
@@ -24,128 +23,18 @@ import math
 import numpy as np
 
 from . import fingerprint
-from .metrics import players_at
-from .runs import DEFAULTS
-from .train import train
 from .losses import names as _objective_names
+from .metrics import players_at
+from .recipes import CHOICE, PACGAN_TABLE1, settings_of
+from .settings import N_EVAL, Settings
+from .train import train
 
 DATASETS = ("ring8", "grid25")
 
 # The budget every objective trains under: the book's reference networks (G 2 → 128 → 128 → 2,
 # D 2 → 128 → 128 → 1), batch 256, and ``steps`` generator steps; scored on 2,500 samples.
-BUDGET = {k: DEFAULTS[k] for k in ("steps", "batch_size", "latent_dim", "hidden", "depth", "n_eval")}
-BUDGET["steps"] = 10_000
-G_EMA = 0.999          # the decay of the averaged generator every zoo run keeps beside G
-
-# Each objective's own recipe: the optimiser its paper or its authors' code uses, with the
-# source of every number.  Batch size and networks are the budget's, the same for everyone.
-RECIPES: dict[str, dict] = {
-    "minimax": dict(
-        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-3, betas=(0.5, 0.999)),
-        source="the unrolled-GAN demo's 2-D GAN (Metz et al. 2017; poolio/unrolled_gan, whose G "
-               "minimises the negated saddle loss: the minimax objective), which GDPP's code "
-               "(Elfeki et al. 2019) repeats: Adam, D 1e-4, G 1e-3, β₁ = 0.5. Goodfellow et al. "
-               "(2014) report no 2-D experiment."),
-    "nonsaturating": dict(
-        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.8, 0.999)),
-        source="PacGAN's 2-D GAN set-up (Lin et al. 2018, Table 1; fjxmlzn/PacGAN, its mixture "
-               "configs): Adam, learning rate 1e-4, β₁ = 0.8."),
-    "lsgan": dict(
-        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-3, betas=(0.5, 0.999), a=0.0, b=1.0,
-                      c=1.0),
-        source="LSGAN's own Gaussian-mixture code (Mao et al. 2017; "
-               "stability_comparison/mixture_gaussian/ls.py): Adam, D 1e-4, G 1e-3, β₁ = 0.5, "
-               "labels a = 0, b = 1, c = 1."),
-    "bgan": dict(
-        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.5, 0.999)),
-        source="the BGAN authors' code (Hjelm et al. 2018; rdevon/BGAN): Adam, learning rate "
-               "1e-4, β₁ = 0.5, one D step per G step (it has no 2-D experiment)."),
-    "softmax": dict(
-        settings=dict(optimizer="adam", lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999)),
-        source="DCGAN's Adam (Radford et al. 2016: learning rate 2e-4, β₁ = 0.5): Softmax GAN "
-               "(Lin 2017) builds on DCGAN and states no optimiser of its own; the seed notes' "
-               "code uses these numbers."),
-    "wgan": dict(
-        settings=dict(optimizer="rmsprop", lr_d=5e-5, lr_g=5e-5, n_critic=5, clip=0.01),
-        source="WGAN (Arjovsky et al. 2017, Algorithm 1; martinarjovsky/WassersteinGAN): "
-               "RMSProp, learning rate 5e-5, clipping at 0.01, 5 critic steps (the code's extra "
-               "100-step critic phases, for the first 25 and every 500th generator step, are "
-               "left out)."),
-    "wgan-gp": dict(
-        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.5, 0.9), n_critic=5,
-                      gp_weight=10.0),
-        source="WGAN-GP's toy code (Gulrajani et al. 2017; igul222/improved_wgan_training, "
-               "gan_toy.py): Adam, learning rate 1e-4, β = (0.5, 0.9), 5 critic steps; λ = 10 "
-               "as in the paper (gan_toy.py itself sets λ = 0.1)."),
-    "hinge": dict(
-        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.5, 0.999)),
-        source="SN-GAN's setting B (Miyato et al. 2018, Table 1: learning rate 1e-4, "
-               "β = (0.5, 0.999), one D step), which the paper found best for the hinge-loss "
-               "SN-GANs."),
-    "fgan": dict(
-        settings=dict(optimizer="adam", lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999),
-                      divergence="js", generator="alternative"),
-        source="DCGAN's Adam (Radford et al. 2016: learning rate 2e-4, β₁ = 0.5): the f-GAN "
-               "paper's optimiser numbers (Nowozin et al. 2016) could not be checked here; its "
-               "Jensen–Shannon member with the alternative generator update."),
-}
-
-# The search around each recipe: the same four variants for every objective (and each trained
-# with G_EMA, so the raw and the averaged generator are both scored: eight candidates).
-VARIANTS = ("recipe", "lr ×3", "other β₂", "lr ×3, other β₂")
-
-
-def variant(objective: str, name: str) -> dict:
-    """The settings of ``objective``'s search variant ``name`` (one of ``VARIANTS``):
-    ``"lr ×3"`` triples both learning rates; ``"other β₂"`` swaps Adam's β₂ between 0.999 and
-    0.9 (WGAN-GP's), and for RMSProp (WGAN) trains with Adam, β = (0.5, 0.9), instead."""
-    if objective not in RECIPES:
-        raise ValueError(f"variant: unknown objective {objective!r}; valid: {', '.join(RECIPES)}")
-    if name not in VARIANTS:
-        raise ValueError(f"variant: unknown variant {name!r}; valid: {', '.join(VARIANTS)}")
-    s = dict(RECIPES[objective]["settings"])
-    if "lr ×3" in name:
-        s.update(lr_d=3 * s["lr_d"], lr_g=3 * s["lr_g"])
-    if "other β₂" in name:
-        if s["optimizer"] == "rmsprop":
-            s.update(optimizer="adam", betas=(0.5, 0.9))
-        else:
-            b1, b2 = s["betas"]
-            s["betas"] = (b1, 0.9 if b2 == 0.999 else 0.999)
-    return s
-
-
-# What ``benchmarks/quality.py --search`` chose for each objective (written here by hand from
-# results/quality_search.json, which a test compares): the variant and which generator.
-CHOICE: dict[str, dict] = {
-    "minimax": dict(variant="lr ×3", ema=False),
-    "nonsaturating": dict(variant="lr ×3", ema=False),
-    "lsgan": dict(variant="lr ×3, other β₂", ema=True),
-    "bgan": dict(variant="lr ×3, other β₂", ema=False),
-    "softmax": dict(variant="lr ×3", ema=False),
-    "wgan": dict(variant="lr ×3", ema=True),
-    "wgan-gp": dict(variant="recipe", ema=False),
-    "hinge": dict(variant="lr ×3", ema=False),
-    "fgan": dict(variant="lr ×3", ema=True),
-}
-
-
-def settings_of(objective: str) -> dict:
-    """The settings the zoo trains ``objective`` with: its chosen variant, with ``g_ema``."""
-    return {**variant(objective, CHOICE[objective]["variant"]), "g_ema": G_EMA}
-
-
-def tuned(objective: str, lr: float | None = None, **objective_params) -> dict:
-    """``train``'s member dict for ``objective`` as the loss zoo trains it (``settings_of``:
-    its recipe's chosen variant, with the averaged generator kept), with both learning rates
-    set to ``lr`` when given, and any ``objective_params`` (e.g. LSGAN's a, b, c) on top.
-    ``train(members=[tuned("wgan-gp")], data="ring8")``."""
-    if objective not in RECIPES:
-        raise ValueError(f"tuned: unknown objective {objective!r}; valid: {', '.join(RECIPES)}")
-    member = dict(objective=objective, **settings_of(objective))
-    if lr is not None:
-        member.update(lr_d=lr, lr_g=lr)
-    return {**member, **objective_params}
+BUDGET = dict(steps=10_000, batch_size=Settings.batch_size, latent_dim=Settings.latent_dim,
+              hidden=Settings.hidden, depth=Settings.depth, n_eval=N_EVAL)
 
 
 def score(stats: dict, K: int) -> float:
@@ -155,54 +44,19 @@ def score(stats: dict, K: int) -> float:
     return stats["modes"] / K + stats["hq"] - rkl / math.log(K)
 
 
-def side_by_side(members: dict[str, dict], datasets: tuple[str, ...] = DATASETS,
+def on_every_mixture(members: dict[str, dict], datasets: tuple[str, ...] = DATASETS,
                  **settings) -> dict[str, dict[str, object]]:
     """Train every labelled member on every mixture in one ``train`` call (stacked wherever
     the members' settings allow); returns ``{mixture: {label: Run}}``, as the chapters'
     figures take it.  ``members`` maps a label to a member dict (``objective``, its
-    parameters, ``seed``, ``lr_d``, …; ``tuned(name)`` gives one), ``settings`` are ``train``'s
-    arguments shared by all, e.g. ``side_by_side({"LSGAN": tuned("lsgan")}, steps=2000)``."""
+    parameters, ``seed``, ``lr_d``, …; ``recipes.tuned(name)`` gives one), ``settings`` are ``train``'s
+    arguments shared by all, e.g. ``on_every_mixture({"LSGAN": tuned("lsgan")}, steps=2000)``."""
     keys = [(data, label) for data in datasets for label in members]
     runs = train(members=[{**members[label], "data": data} for data, label in keys], **settings)
     out: dict[str, dict] = {data: {} for data in datasets}
     for (data, label), run in zip(keys, runs):
         out[data][label] = run
     return out
-
-
-# PacGAN's Table 1 (Lin et al. 2018): means over 10 runs.
-PACGAN_TABLE1 = {
-    "GAN": {"ring8": dict(modes=6.3, hq=0.982, rkl=0.45), "grid25": dict(modes=17.3, hq=0.948, rkl=0.70)},
-    "PacGAN4": {"ring8": dict(modes=7.8, hq=0.959, rkl=0.07), "grid25": dict(modes=24.8, hq=0.936, rkl=0.04)},
-}
-
-# Published results on the same two mixtures, each with its budget.  PacGAN's Table 1 is read
-# from the image of the table in the authors' repository (fjxmlzn/PacGAN,
-# synthetic_data_experiments/results/Table1.png; means ± standard errors over 10 trials), its
-# budget from that repository's configs; VEEGAN's Table 1 from the image in akashgit/VEEGAN
-# (tab.png; means over 5 runs, no errors given), its scoring from the project page there.
-# rKL = None: not reported.
-PUBLISHED = [
-    dict(source="PacGAN Table 1", method="GAN", ring8=(6.3, 0.982, 0.45), grid25=(17.3, 0.948, 0.70)),
-    dict(source="PacGAN Table 1", method="ALI", ring8=(6.6, 0.976, 0.36), grid25=(24.1, 0.957, 0.14)),
-    dict(source="PacGAN Table 1", method="PacGAN2", ring8=(7.9, 0.956, 0.07), grid25=(23.8, 0.913, 0.13)),
-    dict(source="PacGAN Table 1", method="PacGAN3", ring8=(7.8, 0.977, 0.10), grid25=(24.6, 0.942, 0.06)),
-    dict(source="PacGAN Table 1", method="PacGAN4", ring8=(7.8, 0.959, 0.07), grid25=(24.8, 0.936, 0.04)),
-    dict(source="VEEGAN Table 1", method="GAN", ring8=(1, 0.993, None), grid25=(3.3, 0.005, None)),
-    dict(source="VEEGAN Table 1", method="ALI", ring8=(2.8, 0.0013, None), grid25=(15.8, 0.016, None)),
-    dict(source="VEEGAN Table 1", method="Unrolled GAN", ring8=(7.6, 0.356, None), grid25=(23.6, 0.16, None)),
-    dict(source="VEEGAN Table 1", method="VEEGAN", ring8=(8, 0.529, None), grid25=(24.6, 0.40, None)),
-]
-BUDGETS = {
-    "PacGAN Table 1": "400 epochs of 100,000 samples at batch 100 (≈ 400,000 steps); G 4 × 400 "
-                      "with batch norm, D 3 × 200 maxout (5 pieces); Adam 1e-4, β₁ 0.8; 2,500 "
-                      "samples; 10 trials",
-    "VEEGAN Table 1": "steps, batch and networks in the paper's appendix (not checked here); "
-                      "2,500 samples; 5 runs",
-    "GDPP Table 1": "25,000 steps at batch 512; G and D 2 × 128 tanh, z of 256 dimensions; "
-                    "Adam, D 1e-4, G 1e-3, β₁ 0.5; 2,500 samples (its code: "
-                    "M-Elfeki/GDPP, gdppgan_Synthetic.py)",
-}
 
 
 def _summary(runs: list, seeds: list[int], ema: bool) -> dict:
@@ -258,7 +112,7 @@ def zoo_fingerprint(objectives: list[str] | None = None, settings: dict | None =
                     device=None, **budget) -> dict:
     """``ganlib.fingerprint.prefix`` of every objective's seed-0 ring8 zoo run, all in one
     float64 stack: ``{objective: [Σ L_D, Σ L_G, ‖θ_G‖, ‖θ_D‖]}``.  ``loss_zoo`` stores it with
-    its result; ``tests/test_compare.py`` recomputes it."""
+    its result; ``tests/test_zoo.py`` recomputes it."""
     objectives = list(objectives or _objective_names())
     settings = {o: settings_of(o) for o in objectives} | (settings or {})
     _, members = _members(objectives, ("ring8",), (0,), settings)

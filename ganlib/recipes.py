@@ -1,0 +1,162 @@
+"""What the literature says: each objective's recipe (its optimiser, from its paper or its
+authors' code, with the source of every number), the search variants around it and the choice
+the search made, and the published results on the same mixtures with their budgets.
+
+* ``RECIPES``: each objective's settings and their source; ``VARIANTS`` / ``variant``: the same
+  four variants of every recipe, which ``benchmarks/quality.py --search`` tries; ``CHOICE``:
+  the variant and generator (raw or averaged) the search chose; ``settings_of``: what the zoo
+  trains an objective with; ``tuned``: that as a ``train`` member.
+* ``PACGAN_TABLE1``, ``PUBLISHED``, ``BUDGETS``: the published tables the zoo is set beside.
+
+``ganlib.zoo`` trains and scores them.
+"""
+
+from __future__ import annotations
+
+G_EMA = 0.999          # the decay of the averaged generator every zoo run keeps beside G
+
+# Each objective's own recipe: the optimiser its paper or its authors' code uses, with the
+# source of every number.  Batch size and networks are the zoo's budget (``zoo.BUDGET``), the
+# same for everyone.
+RECIPES: dict[str, dict] = {
+    "minimax": dict(
+        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-3, betas=(0.5, 0.999)),
+        source="the unrolled-GAN demo's 2-D GAN (Metz et al. 2017; poolio/unrolled_gan, whose G "
+               "minimises the negated saddle loss: the minimax objective), which GDPP's code "
+               "(Elfeki et al. 2019) repeats: Adam, D 1e-4, G 1e-3, β₁ = 0.5. Goodfellow et al. "
+               "(2014) report no 2-D experiment."),
+    "nonsaturating": dict(
+        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.8, 0.999)),
+        source="PacGAN's 2-D GAN set-up (Lin et al. 2018, Table 1; fjxmlzn/PacGAN, its mixture "
+               "configs): Adam, learning rate 1e-4, β₁ = 0.8."),
+    "lsgan": dict(
+        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-3, betas=(0.5, 0.999), a=0.0, b=1.0,
+                      c=1.0),
+        source="LSGAN's own Gaussian-mixture code (Mao et al. 2017; "
+               "stability_comparison/mixture_gaussian/ls.py): Adam, D 1e-4, G 1e-3, β₁ = 0.5, "
+               "labels a = 0, b = 1, c = 1."),
+    "bgan": dict(
+        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.5, 0.999)),
+        source="the BGAN authors' code (Hjelm et al. 2018; rdevon/BGAN): Adam, learning rate "
+               "1e-4, β₁ = 0.5, one D step per G step (it has no 2-D experiment)."),
+    "softmax": dict(
+        settings=dict(optimizer="adam", lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999)),
+        source="DCGAN's Adam (Radford et al. 2016: learning rate 2e-4, β₁ = 0.5): Softmax GAN "
+               "(Lin 2017) builds on DCGAN and states no optimiser of its own; the seed notes' "
+               "code uses these numbers."),
+    "wgan": dict(
+        settings=dict(optimizer="rmsprop", lr_d=5e-5, lr_g=5e-5, n_critic=5, clip=0.01),
+        source="WGAN (Arjovsky et al. 2017, Algorithm 1; martinarjovsky/WassersteinGAN): "
+               "RMSProp, learning rate 5e-5, clipping at 0.01, 5 critic steps (the code's extra "
+               "100-step critic phases, for the first 25 and every 500th generator step, are "
+               "left out)."),
+    "wgan-gp": dict(
+        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.5, 0.9), n_critic=5,
+                      gp_weight=10.0),
+        source="WGAN-GP's toy code (Gulrajani et al. 2017; igul222/improved_wgan_training, "
+               "gan_toy.py): Adam, learning rate 1e-4, β = (0.5, 0.9), 5 critic steps; λ = 10 "
+               "as in the paper (gan_toy.py itself sets λ = 0.1)."),
+    "hinge": dict(
+        settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.5, 0.999)),
+        source="SN-GAN's setting B (Miyato et al. 2018, Table 1: learning rate 1e-4, "
+               "β = (0.5, 0.999), one D step), which the paper found best for the hinge-loss "
+               "SN-GANs."),
+    "fgan": dict(
+        settings=dict(optimizer="adam", lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999),
+                      divergence="js", generator="alternative"),
+        source="DCGAN's Adam (Radford et al. 2016: learning rate 2e-4, β₁ = 0.5): the f-GAN "
+               "paper's optimiser numbers (Nowozin et al. 2016) could not be checked here; its "
+               "Jensen–Shannon member with the alternative generator update."),
+}
+
+# The search around each recipe: the same four variants for every objective (and each trained
+# with G_EMA, so the raw and the averaged generator are both scored: eight candidates).
+VARIANTS = ("recipe", "lr ×3", "other β₂", "lr ×3, other β₂")
+
+
+def variant(objective: str, name: str) -> dict:
+    """The settings of ``objective``'s search variant ``name`` (one of ``VARIANTS``):
+    ``"lr ×3"`` triples both learning rates; ``"other β₂"`` swaps Adam's β₂ between 0.999 and
+    0.9 (WGAN-GP's), and for RMSProp (WGAN) trains with Adam, β = (0.5, 0.9), instead."""
+    if objective not in RECIPES:
+        raise ValueError(f"variant: unknown objective {objective!r}; valid: {', '.join(RECIPES)}")
+    if name not in VARIANTS:
+        raise ValueError(f"variant: unknown variant {name!r}; valid: {', '.join(VARIANTS)}")
+    s = dict(RECIPES[objective]["settings"])
+    if "lr ×3" in name:
+        s.update(lr_d=3 * s["lr_d"], lr_g=3 * s["lr_g"])
+    if "other β₂" in name:
+        if s["optimizer"] == "rmsprop":
+            s.update(optimizer="adam", betas=(0.5, 0.9))
+        else:
+            b1, b2 = s["betas"]
+            s["betas"] = (b1, 0.9 if b2 == 0.999 else 0.999)
+    return s
+
+
+# What ``benchmarks/quality.py --search`` chose for each objective (written here by hand from
+# results/quality_search.json, which a test compares): the variant and which generator.
+CHOICE: dict[str, dict] = {
+    "minimax": dict(variant="lr ×3", ema=False),
+    "nonsaturating": dict(variant="lr ×3", ema=False),
+    "lsgan": dict(variant="lr ×3, other β₂", ema=True),
+    "bgan": dict(variant="lr ×3, other β₂", ema=False),
+    "softmax": dict(variant="lr ×3", ema=False),
+    "wgan": dict(variant="lr ×3", ema=True),
+    "wgan-gp": dict(variant="recipe", ema=False),
+    "hinge": dict(variant="lr ×3", ema=False),
+    "fgan": dict(variant="lr ×3", ema=True),
+}
+
+
+def settings_of(objective: str) -> dict:
+    """The settings the zoo trains ``objective`` with: its chosen variant, with ``g_ema``."""
+    return {**variant(objective, CHOICE[objective]["variant"]), "g_ema": G_EMA}
+
+
+def tuned(objective: str, lr: float | None = None, **objective_params) -> dict:
+    """``train``'s member dict for ``objective`` as the loss zoo trains it (``settings_of``:
+    its recipe's chosen variant, with the averaged generator kept), with both learning rates
+    set to ``lr`` when given, and any ``objective_params`` (e.g. LSGAN's a, b, c) on top.
+    ``train(members=[tuned("wgan-gp")], data="ring8")``."""
+    if objective not in RECIPES:
+        raise ValueError(f"tuned: unknown objective {objective!r}; valid: {', '.join(RECIPES)}")
+    member = dict(objective=objective, **settings_of(objective))
+    if lr is not None:
+        member.update(lr_d=lr, lr_g=lr)
+    return {**member, **objective_params}
+
+
+# PacGAN's Table 1 (Lin et al. 2018): means over 10 runs.
+PACGAN_TABLE1 = {
+    "GAN": {"ring8": dict(modes=6.3, hq=0.982, rkl=0.45), "grid25": dict(modes=17.3, hq=0.948, rkl=0.70)},
+    "PacGAN4": {"ring8": dict(modes=7.8, hq=0.959, rkl=0.07), "grid25": dict(modes=24.8, hq=0.936, rkl=0.04)},
+}
+
+# Published results on the same two mixtures, each with its budget.  PacGAN's Table 1 is read
+# from the image of the table in the authors' repository (fjxmlzn/PacGAN,
+# synthetic_data_experiments/results/Table1.png; means ± standard errors over 10 trials), its
+# budget from that repository's configs; VEEGAN's Table 1 from the image in akashgit/VEEGAN
+# (tab.png; means over 5 runs, no errors given), its scoring from the project page there.
+# rKL = None: not reported.
+PUBLISHED = [
+    dict(source="PacGAN Table 1", method="GAN", ring8=(6.3, 0.982, 0.45), grid25=(17.3, 0.948, 0.70)),
+    dict(source="PacGAN Table 1", method="ALI", ring8=(6.6, 0.976, 0.36), grid25=(24.1, 0.957, 0.14)),
+    dict(source="PacGAN Table 1", method="PacGAN2", ring8=(7.9, 0.956, 0.07), grid25=(23.8, 0.913, 0.13)),
+    dict(source="PacGAN Table 1", method="PacGAN3", ring8=(7.8, 0.977, 0.10), grid25=(24.6, 0.942, 0.06)),
+    dict(source="PacGAN Table 1", method="PacGAN4", ring8=(7.8, 0.959, 0.07), grid25=(24.8, 0.936, 0.04)),
+    dict(source="VEEGAN Table 1", method="GAN", ring8=(1, 0.993, None), grid25=(3.3, 0.005, None)),
+    dict(source="VEEGAN Table 1", method="ALI", ring8=(2.8, 0.0013, None), grid25=(15.8, 0.016, None)),
+    dict(source="VEEGAN Table 1", method="Unrolled GAN", ring8=(7.6, 0.356, None), grid25=(23.6, 0.16, None)),
+    dict(source="VEEGAN Table 1", method="VEEGAN", ring8=(8, 0.529, None), grid25=(24.6, 0.40, None)),
+]
+BUDGETS = {
+    "PacGAN Table 1": "400 epochs of 100,000 samples at batch 100 (≈ 400,000 steps); G 4 × 400 "
+                      "with batch norm, D 3 × 200 maxout (5 pieces); Adam 1e-4, β₁ 0.8; 2,500 "
+                      "samples; 10 trials",
+    "VEEGAN Table 1": "steps, batch and networks in the paper's appendix (not checked here); "
+                      "2,500 samples; 5 runs",
+    "GDPP Table 1": "25,000 steps at batch 512; G and D 2 × 128 tanh, z of 256 dimensions; "
+                    "Adam, D 1e-4, G 1e-3, β₁ 0.5; 2,500 samples (its code: "
+                    "M-Elfeki/GDPP, gdppgan_Synthetic.py)",
+}
