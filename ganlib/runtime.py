@@ -1,5 +1,5 @@
 """Where and how a training loop runs: the device, each member's seed and random generator,
-the progress bar, the NaN stop, and (asked for explicitly) glibc's memory setting.
+the progress bar and the NaN stop.
 
 Shared by ``ganlib.train``, ``ganlib.infogan`` and ``ganlib.semi_supervised``; nothing here
 trains anything.
@@ -82,28 +82,3 @@ def raise_if_not_finite(steps: int, per_step: dict[str, Tensor], labels: list[st
         what += f" (the loss was {float(stacked[names.index(loss), i, e]):.6g})"
     raise FloatingPointError(f"{labels[e]}: {what} at step {i + 1} of {steps}; training stopped "
                              "(try a lower learning rate, or check the data)")
-
-
-def keep_freed_memory() -> None:
-    """Ask glibc's malloc to keep freed blocks of up to 32 MB instead of unmapping them.
-
-    A stacked step allocates and frees activations of a few MB each; by default glibc returns
-    such blocks to the system and the next step takes page faults on fresh pages (measured
-    here: an elementwise ReLU backward on [16, 512, 128] 60× slower inside training than
-    alone).  Keeping them is ~10 % faster at E = 16 on two cores.  No effect off glibc."""
-    global _malloc_tuned
-    if _malloc_tuned:
-        return
-    _malloc_tuned = True
-    try:
-        import ctypes
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
-    libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
-    libc.mallopt(M_TRIM_THRESHOLD, 256 << 20)
-    libc.mallopt(M_TOP_PAD, 64 << 20)
-
-
-_malloc_tuned = False

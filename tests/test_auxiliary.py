@@ -237,3 +237,31 @@ def test_a_stacked_semi_supervised_member_is_the_run_it_has_alone(float64):
     with pytest.raises(ValueError, match="seeds must be a non-empty list of ints"):
         semi_supervised.train_classifier(10, seeds=[], steps=5)
 
+
+
+def test_a_nan_in_infogan_is_reported_as_the_quantity_that_turned(monkeypatch):
+    """The NaN stop names the recorded quantity that is not finite: here only the generator
+    step's information loss turns NaN (the GAN parts stay finite), and the report says so."""
+    real_g_loss = infogan.info_g_loss
+
+    def nan_info(out_real, out_fake, codes, info_weight):
+        total, g, info = real_g_loss(out_real, out_fake, codes, info_weight)
+        return total, g, info * float("nan")
+
+    monkeypatch.setattr(infogan, "info_g_loss", nan_info)
+    with pytest.raises(FloatingPointError, match=r"infogan \(λ = 1, seed 0\): info_loss became "
+                                                 r"nan at step 1 of 4"):
+        infogan.train_infogan("ring8", steps=4, batch_size=16, hidden=16, n_eval=20,
+                              progress=False, device="cpu")
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: infogan.train_infogan(steps=0), "train_infogan: steps must be a positive integer"),
+    (lambda: infogan.train_infogan(lr_g=-1.0), "train_infogan: lr_g must be a positive finite"),
+    (lambda: semi_supervised.train_classifier(10, lr=0.0), "train_classifier: lr must be a"),
+    (lambda: semi_supervised.train_semi_supervised(10, batch_size=0),
+     "train_semi_supervised: batch_size must be a positive integer"),
+])
+def test_a_bad_setting_is_reported_by_the_function_that_was_called(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

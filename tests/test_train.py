@@ -283,3 +283,85 @@ def test_train_adds_half_gamma_times_the_penalty_to_the_critic_loss(which):
 def test_a_bad_penalty_weight_names_the_valid_range(bad):
     with pytest.raises(ValueError, match=r"r1 \(the weight γ of the R1 penalty\) must be a finite number ≥ 0"):
         train(r1=bad, steps=2, progress=False)
+
+
+def test_the_stacked_critic_update_is_critic_step_for_every_member():
+    """``Stack.critic_update`` (every member at once: vmapped losses, the per-member penalties,
+    ``MemberAdam``, per-member clipping) takes, for each member, the step ``critic_step`` takes
+    on that member's network alone — three updates of a mixed float64 stack: the vanilla GAN,
+    WGAN (clipping), WGAN-GP (its ε from the member's generator), R1, R2 and both."""
+    import copy
+    from ganlib.train import Schedule, Stack, _member, critic_step
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        cpu, B = torch.device("cpu"), 12
+        calls = [("minimax", 1e-3, {}), ("wgan", 2e-3, {}), ("wgan-gp", 1e-3, {}),
+                 ("nonsaturating", 3e-3, dict(r1=1.0)), ("hinge", 1e-3, dict(r2=2.0)),
+                 ("lsgan", 2e-3, dict(r1=0.5, r2=0.25))]
+        members = [_member(dict(objective=o, data="ring8", seed=e, lr_d=lr, hidden=16, **extra),
+                           cpu, e) for e, (o, lr, extra) in enumerate(calls)]
+        stack = Stack(members, cpu, Schedule(1, 1, 1, 1), n_eval=4)
+        alone = [copy.deepcopy(stack.D.member(e, stack.Ds[e])) for e in range(len(members))]
+        opts = [torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
+                for D, (_, lr, _) in zip(alone, calls)]
+        gp = stack.gp_members
+        assert gp == [2]
+        eps_rng = {e: torch.Generator().manual_seed(100 + e) for e in gp}      # the stack's ε
+        own_rng = {e: torch.Generator().manual_seed(100 + e) for e in gp}      # critic_step's
+        g = torch.Generator().manual_seed(0)
+        for _ in range(3):
+            x = torch.randn(len(members), B, 2, generator=g)
+            fake = torch.randn(len(members), B, 2, generator=g) + 1.0
+            eps = torch.stack([torch.rand(B, 1, generator=eps_rng[e]) for e in gp])
+            _, losses_, _ = stack.critic_update(x, fake, eps)
+            for e, (D, opt, (o, _, extra)) in enumerate(zip(alone, opts, calls)):
+                loss = critic_step(D, opt, members[e].objective, x[e], fake[e],
+                                   generator=own_rng.get(e), **extra)
+                assert loss.item() == pytest.approx(losses_[e].item(), rel=1e-12, abs=1e-14), o
+        for e, D in enumerate(alone):
+            stacked = stack.D.member(e, stack.Ds[e]).state_dict()
+            for k, v in D.state_dict().items():
+                assert torch.allclose(stacked[k], v, rtol=1e-10, atol=1e-13), (calls[e][0], k)
+        wgan = stack.D.member(1, stack.Ds[1])
+        assert max(p.abs().max().item() for p in wgan.parameters()) <= 0.01     # clipped
+    finally:
+        torch.set_default_dtype(old)
+
+
+def test_a_typo_in_a_setting_names_the_settings_and_the_objectives_parameters():
+    from ganlib.settings import Settings
+    with pytest.raises(ValueError, match=r"train: unknown setting\(s\) lr; the settings are "
+                                         r"batch_size, optimizer, lr_d, lr_g, .* \(minimax's "
+                                         r"parameters: none\)"):
+        train("minimax", lr=1e-3, steps=2, progress=False)
+    with pytest.raises(ValueError, match=r"unknown setting\(s\) divergense; .*\(fgan's "
+                                         r"parameters: divergence, generator, alpha\)"):
+        train(members=[dict(objective="fgan", divergense="kl")], steps=2, progress=False)
+    with pytest.raises(ValueError, match=r"unknown setting\(s\) a; .*an Objective takes its "
+                                         r"parameters in losses.get"):
+        train(losses.get("lsgan"), a=1.0, steps=2, progress=False)
+    with pytest.raises(ValueError, match="unknown objective 'lsgann'; valid names"):
+        train("lsgann", steps=2, progress=False)
+    # the objective's parameters still reach losses.get, beside the settings
+    run = train("fgan", divergence="kl", lr_d=3e-4, steps=2, batch_size=8, n_eval=10,
+                progress=False, device="cpu")
+    assert run.config["objective_params"]["divergence"] == "kl" and run.config["lr_d"] == 3e-4
+    # the config is the settings, written once, plus what the call adds
+    from dataclasses import asdict
+    settings = {k: run.config[k] for k in Settings.names()}
+    assert settings == asdict(Settings(lr_d=3e-4, batch_size=8))
+    with pytest.raises(Exception):                       # frozen: a run's settings stay put
+        Settings().lr_d = 1.0
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(batch_size=0), "train: batch_size must be a positive integer, got 0"),
+    (dict(lr_g=float("inf")), "train: lr_g must be a positive finite number"),
+    (dict(optimizer="sgd"), "train: unknown optimizer 'sgd'; valid: adam, rmsprop"),
+    (dict(betas=(0.5,)), r"train: betas must be two numbers in \[0, 1\)"),
+    (dict(g_ema=1.0), r"train: g_ema must be a number in \[0, 1\)"),
+])
+def test_a_bad_setting_names_itself_and_its_valid_values(bad, message):
+    with pytest.raises(ValueError, match=message):
+        train(steps=2, progress=False, **bad)
