@@ -103,7 +103,7 @@ def scores(samples: Tensor, reference: Tensor | None = None, min_share: float = 
     if samples.dim() != 2 or samples.shape[1] != CLASSIFIER_SIZES[0] or len(samples) < 2:
         raise ValueError(f"digits.scores: samples have shape {list(samples.shape)}; expected [N, 64]")
     if not torch.isfinite(samples).all():
-        raise ValueError("digit_scores: samples contain NaN or inf")
+        raise ValueError("digits.scores: samples contain NaN or inf")
     model, _ = classifier()
     features = model[:-1]
     x = samples.detach().cpu().float()

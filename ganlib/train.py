@@ -437,11 +437,11 @@ class Stack:
     # ---- one training step --------------------------------------------------------------
 
     def step(self, t: int) -> None:
-        """Training step ``t`` (from 1) of every member: ``n_critic`` critic updates, then one
-        generator update (Goodfellow et al. 2014, Algorithm 1)."""
+        """Training step ``t`` (from 1) of every member: Goodfellow et al. (2014), Algorithm 1 —
+        ``n_critic`` critic updates ("for k steps do"), then one generator update."""
         c = (t - 1) % CHUNK                      # this step's slot in the drawn chunk
         if c == 0:
-            self.draws = self.draw()
+            self.draws = self.draw()             # minibatches of data and noise, CHUNK steps' worth
         d = self.draws
         for k in range(self.n_critic):
             with torch.no_grad():
@@ -460,12 +460,14 @@ class Stack:
         """One critic update of every member on its real batch ``x`` and generated batch
         ``fake`` ``[E, B, d]``: returns D(x) ``[E, B]``, the losses and the gradient norms ``[E]``."""
         real_out, fake_out = self.D(x)[..., 0], self.D(fake)[..., 0]
-        loss = _member_losses(self.d_losses, real_out, fake_out)          # the objective's L_D
-        if self.penalty is not None:  # + λ·E(‖∇D(x̂)‖ − 1)² (WGAN-GP), (γ/2)·E‖∇D‖² (R1, R2)
+        loss = _member_losses(self.d_losses, real_out, fake_out)     # the objective's L_D
+        if self.penalty is not None:
+            # + λ·E[(‖∇D(x̂)‖ − 1)²] (WGAN-GP, Gulrajani et al. 2017, eq. 3) and
+            # + (γ/2)·E[‖∇D(x)‖²] on x or on G(z) (R1, R2: Mescheder et al. 2018, eqs. 9–10)
             loss = loss + self.penalty(self.D, x, fake, eps)
         optim.update(self.opt_d, loss.sum(), self.d_params)
-        if self.clip is not None:                # WGAN (Algorithm 1, line 7): w ← clip(w, −c, c)
-            with torch.no_grad():
+        if self.clip is not None:                # WGAN (Arjovsky et al. 2017), Algorithm 1
+            with torch.no_grad():                # line 7: w ← clip(w, −c, c)
                 for p in self.d_params:
                     p.clamp_(-self.clip, self.clip)
         return real_out.detach(), loss.detach(), optim.member_grad_norms(self.d_params)
@@ -474,7 +476,7 @@ class Stack:
         """One generator update of every member on latents ``z`` ``[E, B, latent]``; ``real_out``
         is D(x) of the last critic update (only Softmax GAN's partition function uses it, as in
         Lin's code).  Returns the losses and the gradient norms ``[E]``."""
-        loss = _member_losses(self.g_losses, real_out, self.D(self.G(z))[..., 0])
+        loss = _member_losses(self.g_losses, real_out, self.D(self.G(z))[..., 0])   # L_G
         optim.update(self.opt_g, loss.sum(), self.g_params)
         return loss.detach(), optim.member_grad_norms(self.g_params)
 
