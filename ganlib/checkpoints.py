@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-FORMAT = "ganlib-checkpoint-2"
+FORMAT = "ganlib-checkpoint-3"      # 3: the stores renamed per_step and evals
 
 
 def save(path: str | os.PathLike, state: dict) -> None:

@@ -13,6 +13,7 @@ import torch
 from torch import Tensor
 
 from . import models
+from .optim import update
 
 SPLITS = ("all", "train", "test")
 TEST_SIZE = 597      # 1,797 digits: 1,200 to train on, 597 held out
@@ -60,10 +61,7 @@ def classifier(seed: int = 0, steps: int = 600) -> tuple[torch.nn.Sequential, fl
         model = models.mlp(CLASSIFIER_SIZES)
         opt = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
         for _ in range(steps):
-            loss = torch.nn.functional.cross_entropy(model(x), y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            update(opt, torch.nn.functional.cross_entropy(model(x), y))
     model.eval().requires_grad_(False)
     with torch.no_grad():
         accuracy = float((model(x_test).argmax(dim=1) == y_test).float().mean())

@@ -26,6 +26,9 @@ and ``f_divergence`` evaluates any member on discrete distributions.
 
 Each is differentiable where it is finite, so the book can take gradients
 through it (claim V6).
+
+``softplus`` (accurate in float64) lives here too, the one numerical primitive that the
+divergences and ``ganlib.losses`` (which builds the f-GAN objectives from this module) share.
 """
 
 from __future__ import annotations

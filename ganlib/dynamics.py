@@ -35,7 +35,9 @@ import torch
 
 from . import losses as _losses
 from . import models as _models
+from .optim import update
 from .runtime import seeded
+from .settings import Settings
 
 Tensor = torch.Tensor
 LOSSES = ("minimax", "nonsaturating")      # the vanilla GAN's two generator losses
@@ -75,23 +77,21 @@ def shift_game(objective: str, theta0=(4.0, 0.0), *, n_critic: int = 1, lr_d: fl
     gradient D* gives in expectation at that θ, ``optimal_generator_gradient``), ``norm_ratio``
     = ‖grad‖/‖grad_opt‖, ``cosine`` = cos(grad, grad_opt), and ``theta_final``."""
     if objective not in LOSSES:
-        raise ValueError(f"unknown objective {objective!r}; the Gaussian shift knows {list(LOSSES)}")
+        raise ValueError(f"shift_game: unknown objective {objective!r}; the Gaussian shift knows "
+                         f"{list(LOSSES)}")
     if n_critic < 1 or steps < 1:
-        raise ValueError(f"n_critic and steps must be >= 1, got {n_critic} and {steps}")
+        raise ValueError(f"shift_game: n_critic and steps must be >= 1, got {n_critic} and {steps}")
     obj = _losses.get(objective)
     g, f64 = torch.Generator().manual_seed(seed), torch.float64
     D = seeded(seed, lambda: _models.discriminator(2, hidden, depth)).to(f64)
-    opt = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999))
+    opt = torch.optim.Adam(D.parameters(), lr=lr_d, betas=Settings.betas)
     theta = torch.tensor(theta0, dtype=f64)
     rec = {k: [] for k in ("theta", "grad", "grad_opt")}
     for _ in range(steps):
         for _ in range(n_critic):
             real = torch.randn(batch_size, 2, generator=g, dtype=f64)
             fake = torch.randn(batch_size, 2, generator=g, dtype=f64) + theta
-            d_loss = obj.d_loss(D(real), D(fake))
-            opt.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt.step()
+            update(opt, obj.d_loss(D(real), D(fake)))
         z = torch.randn(batch_size, 2, generator=g, dtype=f64)
         th = theta.clone().requires_grad_(True)
         real = torch.randn(batch_size, 2, generator=g, dtype=f64)

@@ -1,4 +1,5 @@
-"""The optimisers of stacked networks, and the one optimiser step every loop takes.
+"""The optimisers of stacked networks, and the one optimiser step (``update``) every loop of
+the library takes.
 
 A stack's members may each have their own learning rate and betas: ``MemberAdam`` and
 ``MemberRMSprop`` apply torch's update per member slice; ``make`` uses torch's own optimiser
@@ -111,8 +112,10 @@ def make(kind: str, params, lrs: list[float], betas: list[tuple[float, float]],
 
 def update(optimizer, loss: Tensor, inputs: list[Tensor] | None = None) -> None:
     """One optimiser step on ``loss`` (the members' summed losses: member e's weights get the
-    gradient of its own loss): gradients of ``inputs`` only, when given (the generator's step
-    must not leave gradients in D)."""
+    gradient of its own loss): gradients of ``inputs`` only, when given — the generator's step
+    must not leave gradients in D, and the critic's need none for the gradient penalties' input
+    leaves.  The gradients stay in ``.grad`` after the step (no optimiser here changes them), so
+    ``member_grad_norms`` can read them afterwards."""
     optimizer.zero_grad(set_to_none=True)
     loss.backward(inputs=inputs)
     optimizer.step()

@@ -1,8 +1,8 @@
 """Where and how a training loop runs: the device, each member's seed and random generator,
 the progress bar and the NaN stop.
 
-Shared by ``ganlib.train``, ``ganlib.infogan`` and ``ganlib.semi_supervised``; nothing here
-trains anything.
+Shared by the library's loops (``train``, ``infogan``, ``semi_supervised``, ``dynamics``);
+nothing here trains anything.
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import digits
 from . import losses as _losses
 from . import models as _models
-from .digits import load as digits
 from .optim import update
 from .record import record_step
 from .runtime import member_rngs, per_member, pick_device, progress_bar, raise_if_not_finite, seeded
@@ -36,8 +36,8 @@ Tensor = torch.Tensor
 
 
 def labelled_subset(labels_per_class: int, seed: int) -> tuple[Tensor, Tensor]:
-    """``labels_per_class`` digits of each class drawn (with ``seed``) from ``digits("train")``."""
-    x, y = digits("train")
+    """``labels_per_class`` digits of each class drawn (with ``seed``) from ``digits.load("train")``."""
+    x, y = digits.load("train")
     counts = torch.bincount(y, minlength=10)
     if not isinstance(labels_per_class, int) or not 1 <= labels_per_class <= int(counts.min()):
         raise ValueError(f"labels_per_class must be an int in 1..{int(counts.min())} (the rarest "
@@ -86,7 +86,7 @@ class SemiSupervisedRun:
     """What ``train_semi_supervised`` and ``train_classifier`` return for each member.
 
     ``history["eval_step"]`` and ``history["test_accuracy"]`` trace the classifier's accuracy
-    on the held-out digits (``digits("test")``); a GAN run also has ``d_supervised``,
+    on the held-out digits (``digits.load("test")``); a GAN run also has ``d_supervised``,
     ``d_unsupervised`` and ``g_loss`` per step and the generator's ``samples`` at the end.
     ``seconds`` is the wall-clock of the whole stack.
     """
@@ -186,7 +186,7 @@ def _labelled(labels_per_class, seeds, dev):
 
 
 def _test_split(dev):
-    x, y = digits("test")
+    x, y = digits.load("test")
     return x.to(dev, torch.get_default_dtype()), y.to(dev)
 
 
@@ -272,7 +272,7 @@ def train_semi_supervised(labels_per_class: int = 10, *, seed: int = 0, seeds: l
     members = check_seeds(seed, seeds, "train_semi_supervised")
     dev = pick_device(device)
     x_lab, y_lab = _labelled(labels_per_class, members, dev)
-    x_unl = digits("train")[0].to(dev, torch.get_default_dtype())
+    x_unl = digits.load("train")[0].to(dev, torch.get_default_dtype())
     x_test, y_test = _test_split(dev)
     rngs = member_rngs(members, dev)
     net = _Stack(members, hidden, noise, dev, with_generator=True, latent_dim=latent_dim)

@@ -3,7 +3,7 @@
 ``Settings()`` is the book's reference toy GAN and its optimiser: G 2 → 128 → 128 → 2 and
 D 2 → 128 → 128 → 1 (``ganlib.models``), batch 256, Adam 1e-4 with β = (0.5, 0.999) for both
 players, one critic step per generator step.  ``ganlib.train`` trains each member with its own
-``Settings``; ``ganlib.infogan`` and ``ganlib.semi_supervised`` take their defaults from it.
+``Settings``; ``ganlib.infogan`` takes its defaults from it, and every loop its Adam betas.
 """
 
 from __future__ import annotations
@@ -78,11 +78,6 @@ class Settings:
         return [f.name for f in fields(cls)]
 
 
-# Members equal in these share a stack: the networks, the schedule and the optimiser's kind.
-STACK_FIELDS = ("latent_dim", "hidden", "depth", "tanh_output", "n_critic", "batch_size",
-                "optimizer")
-
-
 def _is_number(value) -> bool:
     return isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
 
@@ -91,19 +86,19 @@ def _prefix(caller: str | None) -> str:
     return f"{caller}: " if caller else ""
 
 
-def check_positive_int(name: str, value, caller: str | None = "train") -> None:
+def check_positive_int(name: str, value, caller: str | None) -> None:
     """Raise ``ValueError`` ("``caller``: ``name`` must be a positive integer") unless it is one."""
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{_prefix(caller)}{name} must be a positive integer, got {value!r}")
 
 
-def check_positive_number(name: str, value, caller: str | None = "train") -> None:
+def check_positive_number(name: str, value, caller: str | None) -> None:
     """Raise ``ValueError`` unless ``value`` is a positive finite number (a learning rate)."""
     if not (_is_number(value) and np.isfinite(value) and value > 0):
         raise ValueError(f"{_prefix(caller)}{name} must be a positive finite number, got {value!r}")
 
 
-def check_seeds(seed: int, seeds, caller: str = "train") -> list[int]:
+def check_seeds(seed: int, seeds, caller: str) -> list[int]:
     """The seeds of a call that takes ``seed=`` (one run) or ``seeds=[...]`` (a stack)."""
     if seeds is None:
         seeds = [seed]

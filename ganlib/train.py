@@ -29,9 +29,9 @@ who else is in its stack:
   parameters, no shared statistics.
 
 **Stacks.**  Members may differ in objective, objective parameters, seed, data, clipping,
-penalty, ``g_ema`` and Adam's ``lr_d``, ``lr_g`` and ``betas``: those share a stack.  Members
+penalty, ``g_ema``, ``lr_d``, ``lr_g`` and Adam's ``betas``: those share a stack.  Members
 that differ in what a stacked computation needs to be the same — the networks, the schedule or
-the optimiser's kind (``settings.STACK_FIELDS``) or the data's dimension — go to separate
+the optimiser's kind (``STACK_FIELDS``) or the data's dimension — go to separate
 stacks, and a group of more than ``max_stack`` members is cut into the fewest stacks of at
 most ``max_stack`` (beyond a few dozen members a stack's tensors outgrow the cache and each
 member-step gets slower: see the How-fast chapter).  Stacks train one after another under one
@@ -65,8 +65,7 @@ from . import optim
 from .data import Mixture, mixture as _mixture
 from .record import Run, record_step
 from .runtime import member_rngs, pick_device, progress_bar, raise_if_not_finite, seeded
-from .settings import (N_EVAL, STACK_FIELDS, STEPS, Settings, check_positive_int,
-                       check_seeds)
+from .settings import N_EVAL, STEPS, Settings, check_positive_int, check_seeds
 
 __all__ = ["train", "critic_step", "CHUNK", "MAX_STACK"]
 
@@ -75,6 +74,9 @@ Tensor = torch.Tensor
 CHUNK = 32          # steps of random draws made at once by each member's generator
 MAX_STACK = 32      # members per stack, at most (see train's max_stack)
 CHECK_EVERY = 250   # steps between NaN checks and progress-bar updates, when nothing else is due
+# Members equal in these settings share a stack: the networks, the schedule, the optimiser's kind.
+STACK_FIELDS = ("latent_dim", "hidden", "depth", "tanh_output", "n_critic", "batch_size",
+                "optimizer")
 
 
 def train(
@@ -133,20 +135,19 @@ def train(
     if members is not None and seeds is not None:
         raise ValueError("train: give seeds or members, not both (a member names its own seed)")
     if seeds is not None:
-        members = [dict(seed=s) for s in check_seeds(seed, seeds)]
+        members = [dict(seed=s) for s in check_seeds(seed, seeds, "train")]
     elif members is None:
         members = [{}]
     if not isinstance(members, (list, tuple)) or not members or \
             not all(isinstance(m, dict) for m in members):
         raise ValueError("train: members must be a non-empty list of dicts")
-    check_positive_int("steps", steps)
-    check_positive_int("n_eval", n_eval)
-    check_positive_int("max_stack", max_stack)
+    for name, value in (("steps", steps), ("n_eval", n_eval), ("max_stack", max_stack)):
+        check_positive_int(name, value, "train")
     eval_every = eval_every or max(1, steps // 20)
     schedule = Schedule(steps, eval_every, snapshot_every or eval_every,
                         checkpoint_every or eval_every)
     for name in ("eval_every", "snapshot_every", "checkpoint_every"):
-        check_positive_int(name, getattr(schedule, name))
+        check_positive_int(name, getattr(schedule, name), "train")
     dev = pick_device(device)
     calls = [{**dict(objective=objective, data=data, seed=seed), **settings, **m} for m in members]
     built = [_member(m, dev, index=i if len(calls) > 1 else None) for i, m in enumerate(calls)]
@@ -170,19 +171,19 @@ def train(
 
 def _train_stack(stack: Stack, checkpoint, resume, bar, bar_offset: int) -> list[Run]:
     """The training loop of one stack: steps, evaluations, NaN checks and checkpoints."""
-    s, start = stack.schedule, 0
+    schedule, start = stack.schedule, 0
     if resume is not None:
         saved = checkpoints.load(resume)
-        checkpoints.check_resumable(saved, stack.configs, s.steps, resume)
+        checkpoints.check_resumable(saved, stack.configs, schedule.steps, resume)
         start = stack.load_state_dict(saved)
     if start == 0:
         stack.evaluate(0)
-    for t in range(start + 1, s.steps + 1):
+    for t in range(start + 1, schedule.steps + 1):
         stack.step(t)
-        evaluating = t % s.eval_every == 0 or t % s.snapshot_every == 0 or t == s.steps
-        saving = checkpoint is not None and (t % s.checkpoint_every == 0 or t == s.steps)
+        evaluating = schedule.scores(t) or schedule.keeps(t)
+        saving = checkpoint is not None and schedule.saves(t)
         if evaluating or saving or t % CHECK_EVERY == 0:
-            stack.raise_if_not_finite(t)
+            stack.check_finite(t)
             bar.update(bar_offset + t - bar.n)
         if evaluating:
             stack.evaluate(t)
@@ -221,11 +222,21 @@ def critic_step(D: nn.Module, opt: torch.optim.Optimizer, objective: _losses.Obj
 
 @dataclass(frozen=True)
 class Schedule:
-    """When a stack trains, evaluates, keeps samples and saves (in generator steps)."""
+    """When a stack trains, evaluates, keeps samples and saves (in generator steps); the last
+    step does all three."""
     steps: int
     eval_every: int
     snapshot_every: int
     checkpoint_every: int
+
+    def scores(self, t: int) -> bool:
+        return t % self.eval_every == 0 or t == self.steps
+
+    def keeps(self, t: int) -> bool:
+        return t % self.snapshot_every == 0 or t == self.steps
+
+    def saves(self, t: int) -> bool:
+        return t % self.checkpoint_every == 0 or t == self.steps
 
 
 @dataclass(frozen=True)
@@ -246,39 +257,41 @@ def _member(call: dict, dev: torch.device, index: int | None) -> Member:
     ``Settings``, and the objective's parameters (everything else)."""
     call = dict(call)
     objective, data, seed = call.pop("objective"), call.pop("data"), call.pop("seed")
-    known = {k: call.pop(k) for k in list(call) if k in Settings.names()}
-    if isinstance(objective, _losses.Objective):
-        accepted, obj = [], objective
-    else:
-        accepted = _losses.parameters(objective)      # raises for an unknown objective
+    given = {k: call.pop(k) for k in list(call) if k in Settings.names()}
+    if isinstance(objective, _losses.Objective):     # its parameters were given to losses.get
+        obj, accepted, whose = objective, [], "an Objective takes its parameters in losses.get"
+    else:                                            # raises for an unknown objective
+        accepted = _losses.parameters(objective)
+        whose = f"{objective}'s parameters: {', '.join(accepted) or 'none'}"
     unknown = sorted(set(call) - set(accepted))
     if unknown:
-        whose = "an Objective takes its parameters in losses.get" if isinstance(
-            objective, _losses.Objective) else \
-            f"{objective}'s parameters: {', '.join(accepted) if accepted else 'none'}"
-        raise ValueError(f"train: unknown setting(s) {', '.join(unknown)}; the settings are "
-                         f"{', '.join(Settings.names())} ({whose})")
+        raise ValueError(f"train: unknown setting(s) {', '.join(unknown)}; the settings of a run "
+                         f"are {', '.join(Settings.names())} ({whose}; steps, n_eval, eval_every, "
+                         "device, … are train's keywords for the whole call)")
     if not isinstance(objective, _losses.Objective):
         obj = _losses.get(objective, **call)
     try:
-        settings = Settings(**known)
+        settings = Settings(**given)
     except ValueError as err:
         raise ValueError(f"train: {err}") from None
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"train: seed must be an int, got {seed!r}")
-    data = _mixture(data) if isinstance(data, str) else data
-    dataset = None
-    if isinstance(data, Mixture):
-        data_dim, data_name = data.means.shape[1], data.name
-    else:
-        if not isinstance(data, torch.Tensor) or data.dim() != 2 or data.shape[0] == 0:
-            raise ValueError("train: data must be a mixture name, a Mixture, or an [N, d] tensor")
-        if not torch.isfinite(data).all():
-            raise ValueError("train: the training data contain NaN or inf")
-        data_dim, data_name = data.shape[1], f"tensor{list(data.shape)}"
-        dataset = data.to(dev, torch.get_default_dtype())
+    data, dataset, data_name, data_dim = _data(data, dev)
     label = obj.name if index is None else f"{obj.name}: member {index} (seed {seed})"
     return Member(obj, data, dataset, data_name, data_dim, seed, settings, label)
+
+
+def _data(data, dev: torch.device):
+    """A member's data, checked: ``(data, dataset, name, dimension)``; ``dataset`` is a
+    tensor's copy on the device in the default dtype (``None`` for a mixture)."""
+    data = _mixture(data) if isinstance(data, str) else data
+    if isinstance(data, Mixture):
+        return data, None, data.name, data.means.shape[1]
+    if not isinstance(data, torch.Tensor) or data.dim() != 2 or data.shape[0] == 0:
+        raise ValueError("train: data must be a mixture name, a Mixture, or an [N, d] tensor")
+    if not torch.isfinite(data).all():
+        raise ValueError("train: the training data contain NaN or inf")
+    return data, data.to(dev, torch.get_default_dtype()), f"tensor{list(data.shape)}", data.shape[1]
 
 
 def _objective_key(member: Member):
@@ -442,13 +455,14 @@ class Stack:
         c = (t - 1) % CHUNK                      # this step's slot in the drawn chunk
         if c == 0:
             self.draws = self.draw()             # minibatches of data and noise, CHUNK steps' worth
-        d = self.draws
+        draws = self.draws
         for k in range(self.n_critic):
             with torch.no_grad():
-                fake = self.G(d["z_d"][c, k])
+                fake = self.G(draws["z_d"][c, k])
             real_out, d_loss, d_norm = self.critic_update(
-                d["x"][c, k], fake, d["eps"][c, k] if "eps" in d else None)
-        g_loss, g_norm = self.generator_update(d["z_g"][c], real_out)
+                draws["x"][c, k], fake, draws["eps"][c, k] if "eps" in draws else None)
+        # the last critic update's D(x) feeds the generator's loss; its loss and norm are recorded
+        g_loss, g_norm = self.generator_update(draws["z_g"][c], real_out)
         if self.G_ema is not None:               # G_ema ← β·G_ema + (1 − β)·G, per member
             with torch.no_grad():
                 for p_ema, p in zip(self.G_ema.parameters(), self.g_params):
@@ -491,7 +505,8 @@ class Stack:
 
     # ---- records, evaluation, checkpoints -----------------------------------------------
 
-    def raise_if_not_finite(self, upto: int) -> None:
+    def check_finite(self, upto: int) -> None:
+        """Stop with ``FloatingPointError`` if a recorded loss or gradient norm is not finite."""
         h = {k: v[:upto] for k, v in self.per_step.items()}
         raise_if_not_finite(self.schedule.steps, {
             "d_loss": h["d_loss"], "the gradient of d_loss": h["d_grad_norm"],
@@ -501,9 +516,8 @@ class Stack:
     def evaluate(self, t: int) -> None:
         """Score (every ``eval_every`` steps) and keep samples of (every ``snapshot_every``)
         each member's G, and G_ema, on the fixed latents ``z_eval``."""
-        t0, s = time.perf_counter(), self.schedule
-        scoring = t % s.eval_every == 0 or t == s.steps
-        keeping = t % s.snapshot_every == 0 or t == s.steps
+        t0 = time.perf_counter()
+        scoring, keeping = self.schedule.scores(t), self.schedule.keeps(t)
         with torch.no_grad():
             generated = [("", self.G(self.z_eval).float().cpu())]
             if self.G_ema is not None:

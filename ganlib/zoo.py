@@ -50,7 +50,7 @@ def on_every_mixture(members: dict[str, dict], datasets: tuple[str, ...] = DATAS
     the members' settings allow); returns ``{mixture: {label: Run}}``, as the chapters'
     figures take it.  ``members`` maps a label to a member dict (``objective``, its
     parameters, ``seed``, ``lr_d``, …; ``recipes.tuned(name)`` gives one), ``settings`` are ``train``'s
-    arguments shared by all, e.g. ``on_every_mixture({"LSGAN": tuned("lsgan")}, steps=2000)``."""
+    arguments shared by all, e.g. ``on_every_mixture({"LSGAN": recipes.tuned("lsgan")}, steps=2000)``."""
     keys = [(data, label) for data in datasets for label in members]
     runs = train(members=[{**members[label], "data": data} for data, label in keys], **settings)
     out: dict[str, dict] = {data: {} for data in datasets}

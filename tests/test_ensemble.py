@@ -7,8 +7,7 @@ import torch
 
 from ganlib import losses, models
 from ganlib.optim import MemberAdam, MemberRMSprop
-from ganlib.settings import STACK_FIELDS
-from ganlib.train import CHUNK, train
+from ganlib.train import CHUNK, STACK_FIELDS, train
 
 SETTINGS = dict(steps=200, batch_size=64, hidden=32, eval_every=100, n_eval=500, progress=False,
                 device="cpu", lr_d=1e-3, lr_g=1e-3)

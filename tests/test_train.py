@@ -331,15 +331,16 @@ def test_the_stacked_critic_update_is_critic_step_for_every_member():
 
 def test_a_typo_in_a_setting_names_the_settings_and_the_objectives_parameters():
     from ganlib.settings import Settings
-    with pytest.raises(ValueError, match=r"train: unknown setting\(s\) lr; the settings are "
-                                         r"batch_size, optimizer, lr_d, lr_g, .* \(minimax's "
-                                         r"parameters: none\)"):
+    with pytest.raises(ValueError, match=r"train: unknown setting\(s\) lr; the settings of a run "
+                                         r"are batch_size, optimizer, lr_d, lr_g, .* \(minimax's "
+                                         r"parameters: none; steps, n_eval, eval_every, device, "
+                                         r"… are train's keywords for the whole call\)"):
         train("minimax", lr=1e-3, steps=2, progress=False)
     with pytest.raises(ValueError, match=r"unknown setting\(s\) divergense; .*\(fgan's "
-                                         r"parameters: divergence, generator, alpha\)"):
+                                         r"parameters: divergence, generator, alpha;"):
         train(members=[dict(objective="fgan", divergense="kl")], steps=2, progress=False)
     with pytest.raises(ValueError, match=r"unknown setting\(s\) a; .*an Objective takes its "
-                                         r"parameters in losses.get"):
+                                         r"parameters in losses.get;"):
         train(losses.get("lsgan"), a=1.0, steps=2, progress=False)
     with pytest.raises(ValueError, match="unknown objective 'lsgann'; valid names"):
         train("lsgann", steps=2, progress=False)
