@@ -405,10 +405,13 @@ def _softmax() -> Objective:
                      equation="L_G = mean_B D + log Σ_B e^{-D}")
 
 
-def _wgan(clip: float = 0.01) -> Objective:
-    _finite("wgan", clip=clip)
-    if clip <= 0:
-        raise ValueError(f"wgan: clip must be > 0, got {clip}")
+def _wgan(clip: float | None = 0.01) -> Objective:
+    """WGAN's losses, with the critic's weights clipped to [−clip, clip] after each step;
+    ``clip=None``: no constraint of its own (for a critic that gets another, such as R1)."""
+    if clip is not None:
+        _finite("wgan", clip=clip)
+        if clip <= 0:
+            raise ValueError(f"wgan: clip must be > 0 (or None: no clipping), got {clip}")
     return Objective("wgan", wgan_d, wgan_g, params={"clip": clip}, clip=clip,
                      equation="L_G = -E_q[D]")
 

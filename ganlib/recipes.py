@@ -94,6 +94,44 @@ def variant(objective: str, name: str) -> dict:
     return s
 
 
+# The zoo's two rows per objective: its recipe, and the same with R1 (Mescheder et al. 2018,
+# eq. 9: (γ/2)·E_p‖∇ₓD(x)‖² on the real batch) — for WGAN in place of the clipping, for WGAN-GP
+# in place of its gradient penalty: the Wasserstein losses with no constraint of their own.
+ROWS = ("recipe", "R1")
+LR_FACTORS = (1, 3)      # the search multiplies both learning rates by these
+GAMMAS = (1.0, 10.0)     # and tries these γ in an R1 row: issue 27's probe's, GAN_stability's
+
+
+def row(objective: str, name: str) -> dict:
+    """``train``'s member dict of ``objective``'s row ``name`` (one of ``ROWS``), before the
+    search: the recipe (``RECIPES``), or the recipe with R1 (γ is the search's)."""
+    if objective not in RECIPES:
+        raise ValueError(f"row: unknown objective {objective!r}; valid: {', '.join(RECIPES)}")
+    if name not in ROWS:
+        raise ValueError(f"row: unknown row {name!r}; valid: {', '.join(ROWS)}")
+    member = dict(objective=objective, **RECIPES[objective]["settings"])
+    if name == "R1" and objective in ("wgan", "wgan-gp"):
+        member.pop("gp_weight", None)
+        member.update(objective="wgan", clip=None)
+    return member
+
+
+def candidates(objective: str, row_name: str) -> dict[str, dict]:
+    """The search's candidates of one row, four for every row: both learning rates × 1 or × 3
+    (``LR_FACTORS``), and, in a recipe row, the recipe's β or the other common β₂ (``variant``),
+    in an R1 row γ = 1 or 10 (``GAMMAS``).  ``{name: member dict}``."""
+    base = row(objective, row_name)
+    if row_name == "recipe":
+        return {v: dict(objective=objective, **variant(objective, v)) for v in VARIANTS}
+    out = {}
+    for gamma in GAMMAS:
+        for factor in LR_FACTORS:
+            name = ("lr ×3, " if factor == 3 else "") + f"γ = {gamma:g}"
+            out[name] = {**base, "lr_d": factor * base["lr_d"], "lr_g": factor * base["lr_g"],
+                         "r1": gamma}
+    return out
+
+
 # What ``benchmarks/quality.py --search`` chose for each objective (written here by hand from
 # results/quality_search.json, which a test compares): the variant and which generator.
 CHOICE: dict[str, dict] = {

@@ -191,3 +191,14 @@ def test_best_logits_find_the_optimal_discriminator_on_random_supports():
         assert torch.allclose(v, p.log() - q.log(), atol=1e-6)       # v* = log p - log q
     with pytest.raises(ValueError, match="1-D of one shape"):
         losses.best_logits(torch.ones(3), torch.ones(4))
+
+
+def test_wgan_without_clipping_is_the_wasserstein_losses_alone():
+    free = losses.get("wgan", clip=None)
+    assert free.clip is None and free.gp_weight is None and free.params == {"clip": None}
+    real, fake = torch.tensor([0.5, -1.0, 2.0]), torch.tensor([1.0, 3.0, -2.0])
+    clipped = losses.get("wgan")
+    assert free.d_loss(real, fake).item() == clipped.d_loss(real, fake).item()
+    assert free.g_loss(real, fake).item() == clipped.g_loss(real, fake).item()
+    with pytest.raises(ValueError, match=r"clip must be > 0 \(or None: no clipping\)"):
+        losses.get("wgan", clip=0.0)

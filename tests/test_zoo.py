@@ -167,3 +167,33 @@ def test_the_committed_interventions_change_one_setting_of_the_zoos():
         assert r["ema"] == recipes.CHOICE[r["objective"]]["ema"] and 0 <= r["modes"] <= 8
         assert r["curve"]["modes"][-1] == r["modes"] and r["curve"]["hq"][-1] == pytest.approx(r["hq"])
         assert set(r["players"]) == {"jacobian", "alive", "d_fake", "d_grad", "d_modes", "spread"}
+
+
+def test_every_row_tries_the_same_number_of_candidates_and_r1_rows_use_the_penalty():
+    """The search's rows as ``train`` runs them (read back from ``Run.config`` and the objective
+    each run was built with): four candidates per row; a recipe row is its recipe's variants
+    and has no R1; an R1 row is the recipe with γ ∈ GAMMAS and both rates × 1 or × 3, and for
+    WGAN and WGAN-GP has R1 *in place of* the clipping or the gradient penalty."""
+    rows = [(o, row, name, member) for o in recipes.RECIPES for row in recipes.ROWS
+            for name, member in recipes.candidates(o, row).items()]
+    assert len(rows) == 4 * len(recipes.ROWS) * len(recipes.RECIPES)
+    runs = train(members=[m for *_, m in rows], steps=1, n_eval=16, hidden=8, batch_size=8,
+                 progress=False, device="cpu")
+    for (objective, row, name, member), run in zip(rows, runs):
+        recipe = recipes.RECIPES[objective]["settings"]
+        c, obj = run.config, run.objective
+        factor = 3 if "lr ×3" in name else 1
+        assert (c["lr_d"], c["lr_g"]) == pytest.approx((factor * recipe["lr_d"], factor * recipe["lr_g"]))
+        assert c["n_critic"] == recipe.get("n_critic", 1), (objective, row, name)
+        if row == "recipe":
+            assert c["r1"] == 0.0 and member == dict(objective=objective, **recipes.variant(objective, name))
+            assert (obj.clip, obj.gp_weight) == (recipe.get("clip"), recipe.get("gp_weight"))
+        else:
+            assert c["r1"] in recipes.GAMMAS and name.endswith(f"γ = {c['r1']:g}")
+            assert c["optimizer"] == recipe["optimizer"] and c.get("betas") == recipe.get("betas", c["betas"])
+            if objective in ("wgan", "wgan-gp"):
+                assert obj.name == "wgan" and obj.clip is None and obj.gp_weight is None
+            else:
+                assert obj.name == objective and (obj.clip, obj.gp_weight) == (None, None)
+    with pytest.raises(ValueError, match="valid: recipe, R1"):
+        recipes.row("lsgan", "r1")
