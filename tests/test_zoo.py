@@ -197,3 +197,37 @@ def test_every_row_tries_the_same_number_of_candidates_and_r1_rows_use_the_penal
                 assert obj.name == objective and (obj.clip, obj.gp_weight) == (None, None)
     with pytest.raises(ValueError, match="valid: recipe, R1"):
         recipes.row("lsgan", "r1")
+
+
+def test_the_committed_search_cells_are_the_rows_here_and_their_choice_is_their_best():
+    """results/zoo_search.json (written cell by cell by benchmarks/zoo_search.py; its float64
+    fingerprints are checked with the other files' in test_fingerprint.py): every cell holds
+    the candidates ``recipes.candidates`` gives now, scores each with G and G_ema, names the
+    best of the eight, and the best by each search seed alone; the search seeds are not the
+    zoo's reported ones."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("zoo_search", ROOT / "benchmarks" / "zoo_search.py")
+    zoo_search = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(zoo_search)
+    search = json.loads((RESULTS / "zoo_search.json").read_text())
+    assert search["seeds"] == zoo_search.SEARCH_SEEDS and not set(search["seeds"]) & set(range(5))
+    assert search["settings"] == zoo._jsonable(zoo_search.settings(zoo_search.STEPS))
+    assert search["cells"], "no finished cell"
+    for name, cell in search["cells"].items():
+        assert name == f"{cell['objective']} / {cell['row']}" and cell["row"] in recipes.ROWS
+        assert cell["candidates"] == {n: zoo._jsonable(m) for n, m in
+                                      recipes.candidates(cell["objective"], cell["row"]).items()}
+        assert len(cell["scored"]) == 2 * len(cell["candidates"])
+        for key, c in cell["scored"].items():
+            assert key == f"{c['candidate']} | {c['generator']}"
+            for data, K in (("ring8", 8), ("grid25", 25)):
+                assert len(c[data]["per_seed"]) == len(search["seeds"])
+                assert c[data]["scores"] == pytest.approx([
+                    zoo.score({**s, "rkl": math.inf if s["rkl"] is None else s["rkl"]}, K)
+                    for s in c[data]["per_seed"]])
+                assert c[data]["curve"]["step"][-1] == search["settings"]["steps"]
+            assert c["score_by_seed"] == pytest.approx(
+                [(c["ring8"]["scores"][i] + c["grid25"]["scores"][i]) / 2 for i in range(2)])
+        assert cell["best"] == max(cell["scored"], key=lambda k: cell["scored"][k]["score"])
+        assert cell["best_by_seed"] == [max(cell["scored"], key=lambda k: cell["scored"][k]["score_by_seed"][i])
+                                        for i in range(len(search["seeds"]))]
