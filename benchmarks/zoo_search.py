@@ -66,8 +66,10 @@ def _stats(s: dict) -> dict:
     return {"modes": s["modes"], "hq": s["hq"], "rkl": s["rkl"] if np.isfinite(s["rkl"]) else None}
 
 
-def search_cell(objective: str, row: str, steps: int, device=None) -> dict:
-    """Train one cell and score its candidates."""
+def search_cell(objective: str, row: str, steps: int, device=None,
+                made_with: dict | None = None) -> dict:
+    """Train one cell and score its candidates; ``made_with`` names the code (taken when the
+    process started: the code it imported)."""
     keys, members = cell_members(objective, row)
     common = settings(steps)
     t0 = time.perf_counter()
@@ -97,9 +99,13 @@ def search_cell(objective: str, row: str, steps: int, device=None) -> dict:
             "seconds": seconds, "stack_sizes": sorted({r.config["stack_size"] for r in runs}),
             "fingerprint": {"member": zoo._jsonable(first), "numbers": fingerprint.prefix(
                 [first], device="cpu", **{k: v for k, v in common.items() if k != "eval_every"})[0]},
-            "made_with": {"git": git_commit(), "torch": torch.__version__,
-                          "threads": torch.get_num_threads(),
-                          "cpu_capability": torch.backends.cpu.get_cpu_capability()}}
+            "made_with": made_with or code_version()}
+
+
+def code_version() -> dict:
+    """The commit (``+changes`` if ganlib or benchmarks are edited) and the machine's torch."""
+    return {"git": git_commit(), "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability()}
 
 
 def main(argv=None) -> int:
@@ -110,6 +116,7 @@ def main(argv=None) -> int:
     parser.add_argument("--device", default=None)
     args = parser.parse_args(argv)
     objectives = args.objectives or list(recipes.RECIPES)
+    made_with = code_version()                   # before training: later edits do not count
     if args.quick:
         cell = search_cell(objectives[0], args.rows[0], 200, args.device)
         print(json.dumps({k: cell[k] for k in ("best", "best_by_seed", "seconds")}))
@@ -127,7 +134,7 @@ def main(argv=None) -> int:
             if name in out["cells"] and out["cells"][name]["candidates"] == wanted:
                 print(f"{name}: done before, skipped", flush=True)
                 continue
-            cell = search_cell(objective, row, STEPS, args.device)
+            cell = search_cell(objective, row, STEPS, args.device, made_with)
             out["cells"][name] = cell
             out["seconds"] = sum(c["seconds"] for c in out["cells"].values())
             tmp = RESULT.with_suffix(".tmp")
