@@ -6,6 +6,9 @@ the search made, and the published results on the same mixtures with their budge
   four variants of every recipe, which ``benchmarks/quality.py --search`` tries; ``CHOICE``:
   the variant and generator (raw or averaged) the search chose; ``settings_of``: what the zoo
   trains an objective with; ``tuned``: that as a ``train`` member.
+* ``ROWS``, ``row``, ``candidates``: the two-row zoo's rows (each recipe, and the same with R1)
+  and the four candidates ``benchmarks/zoo_search.py`` tries in every row; ``ZOO_CHOICE`` /
+  ``chosen``: the candidate and generator it chose, which ``benchmarks/loss_zoo.py`` trains.
 * ``PACGAN_TABLE1``, ``PUBLISHED``, ``BUDGETS``: the published tables the zoo is set beside.
 
 ``ganlib.zoo`` trains and scores them.
@@ -131,6 +134,30 @@ def candidates(objective: str, row_name: str) -> dict[str, dict]:
                          "r1": gamma}
     return out
 
+
+# What ``benchmarks/zoo_search.py`` chose for each row (written here by hand from
+# results/zoo_search.json, which tests/test_zoo.py compares): "candidate | generator", the
+# candidate (``candidates``) with the best mean score over both search seeds and both mixtures,
+# and whether the raw G or the averaged G_ema scored it.  ``benchmarks/loss_zoo.py`` trains these.
+ZOO_CHOICE: dict[str, str] = {
+    "minimax / recipe": "lr ×3 | G",
+    "minimax / R1": "lr ×3, γ = 10 | G_ema",
+    "nonsaturating / recipe": "lr ×3 | G",
+    "nonsaturating / R1": "lr ×3, γ = 1 | G_ema",
+    "lsgan / recipe": "lr ×3, other β₂ | G",
+    "lsgan / R1": "γ = 10 | G_ema",
+}
+
+
+def chosen(objective: str, row_name: str) -> tuple[dict, bool]:
+    """The zoo's member dict of one row (the search's chosen candidate, ``ZOO_CHOICE``, with
+    ``g_ema``) and whether its table reports the averaged generator G_ema."""
+    key = f"{objective} / {row_name}"
+    if key not in ZOO_CHOICE:
+        raise ValueError(f"chosen: the search has not chosen for {key!r}; chosen rows: "
+                         f"{', '.join(ZOO_CHOICE)}")
+    candidate, generator = ZOO_CHOICE[key].split(" | ")
+    return {**candidates(objective, row_name)[candidate], "g_ema": G_EMA}, generator == "G_ema"
 
 # What ``benchmarks/quality.py --search`` chose for each objective (written here by hand from
 # results/quality_search.json, which a test compares): the variant and which generator.

@@ -6,7 +6,8 @@
   the final evaluation — ``modes``, ``hq``, ``rkl`` of ``ganlib.metrics.mode_stats`` — as mean
   and standard deviation over the seeds, with the curves of both generators over training;
   ``zoo_fingerprint`` is its staleness guard.
-* ``score``: the one number the search ranks by; ``table_markdown`` and ``best``: the table
+* ``score``: the one number the search ranks by; ``score_curve`` and ``drift``: its curve over
+  training and how much that still moves at the end (flat below ``FLAT``); ``table_markdown`` and ``best``: the table
   and the winner of a mixture.
 * ``on_every_mixture``: the chapters' side-by-side runs, every labelled member on every mixture.
 
@@ -43,6 +44,30 @@ def score(stats: dict, K: int) -> float:
     rkl = stats["rkl"] if stats["rkl"] is not None and math.isfinite(stats["rkl"]) else math.log(K)
     return stats["modes"] / K + stats["hq"] - rkl / math.log(K)
 
+
+# A curve is flat when its seed-mean score moves less than this over the last quarter of the
+# run (``drift``): 1.5 % of its range of 2 — 3 points of HQ, a quarter of a ring mode.
+FLAT = 0.03
+
+
+def score_curve(runs: list, key: str, K: int) -> list[float]:
+    """The seed mean of ``score`` at every evaluation of ``runs`` (``key``: ``"mode_stats"``
+    for G, ``"ema_mode_stats"`` for G_ema)."""
+    return [float(np.mean([score(r.history[key][i], K) for r in runs]))
+            for i in range(len(runs[0].history["eval_step"]))]
+
+
+def drift(steps: list[int], scores: list[float]) -> float:
+    """How much a curve still moves: the least-squares slope of ``scores`` over the last quarter
+    of the run (the evaluations at steps ≥ ¾ of the last), times a quarter of the run.  A curve
+    is flat when ``abs(drift) < FLAT``."""
+    steps, scores = np.asarray(steps, float), np.asarray(scores, float)
+    last = steps >= 0.75 * steps[-1]
+    if last.sum() < 3:
+        raise ValueError(f"drift: {int(last.sum())} evaluations in the last quarter of the run; "
+                         "at least 3 are needed for a slope")
+    slope = np.polyfit(steps[last], scores[last], 1)[0]
+    return float(slope * steps[-1] / 4)
 
 def on_every_mixture(members: dict[str, dict], datasets: tuple[str, ...] = DATASETS,
                  **settings) -> dict[str, dict[str, object]]:

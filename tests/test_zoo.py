@@ -231,3 +231,54 @@ def test_the_committed_search_cells_are_the_rows_here_and_their_choice_is_their_
         assert cell["best"] == max(cell["scored"], key=lambda k: cell["scored"][k]["score"])
         assert cell["best_by_seed"] == [max(cell["scored"], key=lambda k: cell["scored"][k]["score_by_seed"][i])
                                         for i in range(len(search["seeds"]))]
+
+
+def test_zoo_choice_is_each_committed_search_cells_best():
+    """recipes.ZOO_CHOICE is written by hand from results/zoo_search.json: one entry per
+    finished cell, its best candidate and generator; ``chosen`` gives that candidate with the
+    averaged generator kept, and names the chosen rows for a row not searched yet."""
+    search = json.loads((RESULTS / "zoo_search.json").read_text())
+    assert recipes.ZOO_CHOICE == {name: cell["best"] for name, cell in search["cells"].items()}
+    for name, choice in recipes.ZOO_CHOICE.items():
+        objective, row = name.split(" / ")
+        member, ema = recipes.chosen(objective, row)
+        candidate, generator = choice.split(" | ")
+        assert member == {**recipes.candidates(objective, row)[candidate], "g_ema": recipes.G_EMA}
+        assert ema == (generator == "G_ema")
+    with pytest.raises(ValueError, match="chosen rows: minimax / recipe"):
+        recipes.chosen("minimax", "r1")
+
+
+def test_drift_is_the_last_quarters_slope_times_a_quarter_of_the_run():
+    steps = list(range(0, 20_001, 500))
+    rising = [1e-5 * t for t in steps]                   # 0.05 per quarter of 20,000 steps
+    assert zoo.drift(steps, rising) == pytest.approx(0.05)
+    # an early rise that has stopped is flat: only the last quarter counts
+    plateau = [min(1.5, 1e-4 * t) for t in steps]
+    assert zoo.drift(steps, plateau) == pytest.approx(0.0, abs=1e-12)
+    noisy = [1.2 + 0.01 * (-1) ** i for i in range(len(steps))]
+    assert abs(zoo.drift(steps, noisy)) < zoo.FLAT
+    with pytest.raises(ValueError, match="at least 3"):
+        zoo.drift([0, 100], [0.0, 1.0])
+
+
+def test_a_loss_zoo_cell_resumes_and_extends_to_the_runs_of_one_call(tmp_path, monkeypatch):
+    """benchmarks/loss_zoo.py trains a cell from its checkpoint to more steps: a cell trained to
+    40 steps and then extended to 60 holds the same final numbers as one trained to 60 at
+    once, its seconds summed over both calls, and a curve's drift from its score curve."""
+    import loss_zoo                                    # benchmarks/
+    monkeypatch.setattr(zoo, "BUDGET", {**zoo.BUDGET, "batch_size": 32, "n_eval": 250})
+    objective, row = next(iter(recipes.ZOO_CHOICE)).split(" / ")
+    kw = dict(device="cpu", made_with={"git": "test"}, eval_every=5)
+    first = loss_zoo.run_cell(objective, row, 40, checkpoints=tmp_path / "a", **kw)
+    extended = loss_zoo.run_cell(objective, row, 60, checkpoints=tmp_path / "a", **kw)
+    direct = loss_zoo.run_cell(objective, row, 60, checkpoints=tmp_path / "b", **kw)
+    for data, K in (("ring8", 8), ("grid25", 25)):
+        assert extended[data]["per_seed"] == direct[data]["per_seed"]
+        assert extended[data]["score_curves"] == direct[data]["score_curves"]
+        assert extended[data]["curves"]["raw"]["step"] == list(range(0, 61, 5))
+        check_cell(extended[data], K, loss_zoo.SEEDS)
+        for g, scores in extended[data]["score_curves"].items():
+            assert extended[data]["drift"][g] == zoo.drift(list(range(0, 61, 5)), scores)
+    assert extended["seconds"] > first["seconds"]
+    assert extended["fingerprint"] == direct["fingerprint"] == first["fingerprint"]
