@@ -68,7 +68,8 @@ def minimax_d(real: Tensor, fake: Tensor) -> Tensor:
 
     max_D E_p[log D(x)] + E_q[log(1 - D(x))], written as a loss to minimise:
 
-        L_D = E_p[-log σ(v)] + E_q[-log(1 - σ(v))] = E_p[softplus(-v)] + E_q[softplus(v)]
+        L_D = E_p[-log σ(v)] + E_q[-log(1 - σ(v))]
+            = E_p[softplus(-v)] + E_q[softplus(v)]
     """
     return softplus(-real).mean() + softplus(fake).mean()
 
@@ -201,7 +202,8 @@ def gradient_penalty(
 ) -> Tensor:
     r"""WGAN-GP penalty (Gulrajani et al. 2017, eq. 3), per sample:
 
-        E_{x̂}[(‖∇_x̂ D(x̂)‖₂ - 1)²],   x̂ = ε x + (1 - ε) x̃,  ε ~ U[0, 1]
+        E_{x̂}[(‖∇_x̂ D(x̂)‖₂ - 1)²],
+        x̂ = ε x + (1 - ε) x̃,  ε ~ U[0, 1]
 
     with one ε per sample pair (real x, generated x̃).  The norm is taken over
     every non-batch dimension of each sample separately.  The returned tensor
@@ -213,8 +215,10 @@ def gradient_penalty(
             f"{list(real.shape)} and {list(fake.shape)}"
         )
     eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    eps = torch.rand(eps_shape, device=real.device, dtype=real.dtype, generator=generator)
-    x_hat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(True)
+    eps = torch.rand(eps_shape, device=real.device, dtype=real.dtype,
+                     generator=generator)
+    x_hat = eps * real.detach() + (1 - eps) * fake.detach()
+    x_hat.requires_grad_(True)
     out = D(x_hat)
     (grad,) = torch.autograd.grad(out.sum(), x_hat, create_graph=True)
     norms = grad.flatten(start_dim=1).norm(2, dim=1)
@@ -232,15 +236,17 @@ def stacked_gradient_penalty(D: Callable[[Tensor], Tensor], real: Tensor, fake: 
 
 
 def zero_centred_penalty(D: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
-    r"""The squared gradient norm that R1 and R2 penalise (Mescheder et al. 2018, eqs. 9–10):
+    r"""The squared gradient norm that R1 and R2 penalise (Mescheder et al. 2018,
+    eqs. 9–10):
 
         E_x[‖∇ₓ D(x)‖²]
 
-    on real data (R1) or generated data (R2); the critic's loss adds (γ/2) times it.  ``D`` is
-    the raw output (the logit), as in the authors' code.  ``x`` is ``[B, d]`` (one critic;
-    returns a scalar) or ``[E, B, d]`` with ``D: [E, B, d] → [E, B, 1]`` (E critics; returns
-    ``[E]``, member e's value from its own critic: nothing else depends on ``x[e]``).  The
-    result keeps the graph (``create_graph=True``), so the penalty trains D.
+    on real data (R1) or generated data (R2); the critic's loss adds (γ/2) times it.
+    ``D`` is the raw output (the logit), as in the authors' code.  ``x`` is ``[B, d]``
+    (one critic; returns a scalar) or ``[E, B, d]`` with ``D: [E, B, d] → [E, B, 1]``
+    (E critics; returns ``[E]``, member e's value from its own critic: nothing else
+    depends on ``x[e]``).  The result keeps the graph (``create_graph=True``), so the
+    penalty trains D.
     """
     x = x.detach().requires_grad_(True)
     (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
@@ -287,22 +293,27 @@ def k_plus_one_logit(class_logits: Tensor) -> Tensor:
     ``class_logits`` is ``[B, K]``; returns ``[B]``.
     """
     if class_logits.dim() != 2:
-        raise ValueError(f"k_plus_one_logit: class logits must be [B, K], got {list(class_logits.shape)}")
+        raise ValueError(f"k_plus_one_logit: class logits must be [B, K], "
+                         f"got {list(class_logits.shape)}")
     return torch.logsumexp(class_logits, dim=1)
 
 
-def semi_supervised_d(labelled_logits: Tensor, labels: Tensor, unlabelled_logits: Tensor,
+def semi_supervised_d(labelled_logits: Tensor, labels: Tensor,
+                      unlabelled_logits: Tensor,
                       fake_logits: Tensor) -> tuple[Tensor, Tensor]:
-    r"""The K+1 discriminator's two losses (Salimans et al. 2016, §5), on class logits ``[B, K]``:
+    r"""The K+1 discriminator's two losses (Salimans et al. 2016, §5), on class
+    logits ``[B, K]``:
 
-        L_supervised   = E_{(x,y)~labelled}[-log p(y | x, y ≤ K)]        (cross-entropy over K)
-        L_unsupervised = E_p[softplus(-v)] + E_q[softplus(v)],   v = logsumexp_k l_k
+        L_supervised   = E_{(x,y)~labelled}[-log p(y | x, y ≤ K)]   (cross-entropy, K)
+        L_unsupervised = E_p[softplus(-v)] + E_q[softplus(v)],  v = logsumexp_k l_k
 
-    the second being the GAN's discriminator loss ``minimax_d`` on the logit of D = Z/(Z+1).
+    the second being the GAN's discriminator loss ``minimax_d`` on the logit of
+    D = Z/(Z+1).
     Returns ``(L_supervised, L_unsupervised)``; the discriminator minimises their sum.
     """
     supervised = F.cross_entropy(labelled_logits, labels)
-    unsupervised = minimax_d(k_plus_one_logit(unlabelled_logits), k_plus_one_logit(fake_logits))
+    unsupervised = minimax_d(k_plus_one_logit(unlabelled_logits),
+                             k_plus_one_logit(fake_logits))
     return supervised, unsupervised
 
 
@@ -318,12 +329,14 @@ def feature_matching_g(real_features: Tensor, fake_features: Tensor) -> Tensor:
 
 
 def infogan_q_loss(code_logits: Tensor, codes: Tensor) -> Tensor:
-    r"""InfoGAN's information term for a categorical code (Chen et al. 2016, eq. 5; claim I2):
+    r"""InfoGAN's information term for a categorical code (Chen et al. 2016, eq. 5;
+    claim I2):
 
         L_I(G, Q) = E[log Q(c | x)] + H(c),   x = G(z, c)
 
-    H(c) is a constant, so G and Q *minimise* the cross-entropy E[-log Q(c | x)] returned here
-    (``code_logits`` ``[B, C]`` from Q, ``codes`` ``[B]`` the drawn categories).
+    H(c) is a constant, so G and Q *minimise* the cross-entropy E[-log Q(c | x)]
+    returned here (``code_logits`` ``[B, C]`` from Q, ``codes`` ``[B]`` the drawn
+    categories).
     """
     return F.cross_entropy(code_logits, codes)
 

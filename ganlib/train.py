@@ -450,20 +450,23 @@ class Stack:
     # ---- one training step --------------------------------------------------------------
 
     def step(self, t: int) -> None:
-        """Training step ``t`` (from 1) of every member: Goodfellow et al. (2014), Algorithm 1 —
-        ``n_critic`` critic updates ("for k steps do"), then one generator update."""
-        c = (t - 1) % CHUNK                      # this step's slot in the drawn chunk
-        if c == 0:
-            self.draws = self.draw()             # minibatches of data and noise, CHUNK steps' worth
+        """Training step ``t`` (from 1) of every member: Goodfellow et al. (2014),
+        Algorithm 1 — ``n_critic`` critic updates ("for k steps do"), then one
+        generator update."""
+        c = (t - 1) % CHUNK                # this step's slot in the drawn chunk
+        if c == 0:                         # data and noise for the next CHUNK steps
+            self.draws = self.draw()
         draws = self.draws
         for k in range(self.n_critic):
             with torch.no_grad():
                 fake = self.G(draws["z_d"][c, k])
-            real_out, d_loss, d_norm = self.critic_update(
-                draws["x"][c, k], fake, draws["eps"][c, k] if "eps" in draws else None)
-        # the last critic update's D(x) feeds the generator's loss; its loss and norm are recorded
+            x = draws["x"][c, k]
+            eps = draws["eps"][c, k] if "eps" in draws else None   # WGAN-GP's ε
+            real_out, d_loss, d_norm = self.critic_update(x, fake, eps)
+        # the last critic update's D(x) feeds the generator's loss; the last
+        # critic update's loss and gradient norm are the ones recorded
         g_loss, g_norm = self.generator_update(draws["z_g"][c], real_out)
-        if self.G_ema is not None:               # G_ema ← β·G_ema + (1 − β)·G, per member
+        if self.G_ema is not None:         # G_ema ← β·G_ema + (1 − β)·G, per member
             with torch.no_grad():
                 for p_ema, p in zip(self.G_ema.parameters(), self.g_params):
                     p_ema.lerp_(p, 1 - self.ema)
@@ -471,26 +474,31 @@ class Stack:
                                            g_loss=g_loss, g_grad_norm=g_norm))
 
     def critic_update(self, x: Tensor, fake: Tensor, eps: Tensor | None):
-        """One critic update of every member on its real batch ``x`` and generated batch
-        ``fake`` ``[E, B, d]``: returns D(x) ``[E, B]``, the losses and the gradient norms ``[E]``."""
+        """One critic update of every member on its real batch ``x`` and generated
+        batch ``fake`` ``[E, B, d]``: returns D(x) ``[E, B]``, the losses and the
+        gradient norms ``[E]``."""
         real_out, fake_out = self.D(x)[..., 0], self.D(fake)[..., 0]
-        loss = _member_losses(self.d_losses, real_out, fake_out)     # the objective's L_D
+        loss = _member_losses(self.d_losses, real_out, fake_out)     # L_D
         if self.penalty is not None:
-            # + λ·E[(‖∇D(x̂)‖ − 1)²] (WGAN-GP, Gulrajani et al. 2017, eq. 3) and
-            # + (γ/2)·E[‖∇D(x)‖²] on x or on G(z) (R1, R2: Mescheder et al. 2018, eqs. 9–10)
+            # + λ·E[(‖∇D(x̂)‖ − 1)²] (WGAN-GP, Gulrajani et al. 2017, eq. 3)
+            # or + (γ/2)·E[‖∇D(x)‖²] on x or on G(z)
+            # (R1, R2: Mescheder et al. 2018, eqs. 9–10)
             loss = loss + self.penalty(self.D, x, fake, eps)
         optim.update(self.opt_d, loss.sum(), self.d_params)
-        if self.clip is not None:                # WGAN (Arjovsky et al. 2017), Algorithm 1
-            with torch.no_grad():                # line 7: w ← clip(w, −c, c)
+        if self.clip is not None:          # WGAN (Arjovsky et al. 2017),
+            with torch.no_grad():          # Algorithm 1, line 7: w ← clip(w, −c, c)
                 for p in self.d_params:
                     p.clamp_(-self.clip, self.clip)
-        return real_out.detach(), loss.detach(), optim.member_grad_norms(self.d_params)
+        d_norm = optim.member_grad_norms(self.d_params)
+        return real_out.detach(), loss.detach(), d_norm
 
     def generator_update(self, z: Tensor, real_out: Tensor):
-        """One generator update of every member on latents ``z`` ``[E, B, latent]``; ``real_out``
-        is D(x) of the last critic update (only Softmax GAN's partition function uses it, as in
-        Lin's code).  Returns the losses and the gradient norms ``[E]``."""
-        loss = _member_losses(self.g_losses, real_out, self.D(self.G(z))[..., 0])   # L_G
+        """One generator update of every member on latents ``z`` ``[E, B, latent]``;
+        ``real_out`` is D(x) of the last critic update (only Softmax GAN's partition
+        function uses it, as in Lin's code).  Returns the losses and the gradient
+        norms ``[E]``."""
+        fake_out = self.D(self.G(z))[..., 0]
+        loss = _member_losses(self.g_losses, real_out, fake_out)     # L_G
         optim.update(self.opt_g, loss.sum(), self.g_params)
         return loss.detach(), optim.member_grad_norms(self.g_params)
 
