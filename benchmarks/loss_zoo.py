@@ -61,7 +61,7 @@ def run_cell(objective: str, row: str, steps: int, device=None, made_with: dict 
              checkpoints: Path = CHECKPOINTS, eval_every: int = EVAL_EVERY) -> dict:
     """Train (or resume) one cell to ``steps`` and summarise it per mixture: the final
     evaluation's mean ± std over the seeds (``zoo._summary``, of the chosen generator), both
-    generators' score curves and their drift."""
+    generators' score curves (per seed) and the drift of their seed mean."""
     keys, members, ema = cell_members(objective, row)
     checkpoints.mkdir(parents=True, exist_ok=True)
     ckpt = checkpoints / f"{objective}--{row}.pt"
@@ -72,9 +72,9 @@ def run_cell(objective: str, row: str, steps: int, device=None, made_with: dict 
         rs = [r for (d, _), r in zip(keys, runs) if d == data]
         summary = zoo._summary(rs, SEEDS, ema)
         step = summary["curves"]["raw"]["step"]
-        scores = {g: zoo.score_curve(rs, key, K[data]) for g, key in GENERATORS.items()}
-        summary["score_curves"] = scores
-        summary["drift"] = {g: zoo.drift(step, s) for g, s in scores.items()}
+        scores = {g: zoo.score_curves(rs, key, K[data]) for g, key in GENERATORS.items()}
+        summary["score_curves"] = scores              # per seed, at every evaluation
+        summary["drift"] = {g: zoo.drift(step, np.mean(s, axis=0)) for g, s in scores.items()}
         summary["flat"] = abs(summary["drift"]["G_ema" if ema else "G"]) < zoo.FLAT
         mixtures[data] = summary
     budget = {k: v for k, v in settings().items() if k not in ("eval_every", "checkpoint_every")}

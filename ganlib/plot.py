@@ -248,3 +248,45 @@ def convergence(result: dict, data: str):
                  fontsize=10)
     fig.tight_layout()
     return fig
+
+
+ROW_STYLES = {"recipe": dict(color="#7f7f7f", label="its recipe"),
+              "R1": dict(color="#1f77b4", label="with R1")}
+
+
+def zoo_curves(result: dict, data: str, ncols: int = 3):
+    """The two-row zoo's curves for one mixture as small multiples: one panel per objective,
+    its recipe (grey) and its R1 row (blue); the line is the seed mean of the score
+    (``zoo.score``: modes/K + HQ − rKL/log K, at most 2) of the generator the table reports,
+    the band the seeds' range.  A panel's title says which curves are still moving (↗)."""
+    objectives = list(dict.fromkeys(c["objective"] for c in result["cells"].values()))
+    nrows = -(-len(objectives) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.3 * nrows), sharex=True,
+                             sharey=True, squeeze=False)
+    for ax, objective in zip(axes.flat, objectives):
+        moving = []
+        for row, style in ROW_STYLES.items():
+            cell = result["cells"].get(f"{objective} / {row}")
+            if cell is None:
+                continue
+            s = cell[data]
+            curves = np.array(s["score_curves"]["G_ema" if s["ema"] else "G"])
+            step = s["curves"]["raw"]["step"]
+            ax.fill_between(step, curves.min(axis=0), curves.max(axis=0), color=style["color"],
+                            alpha=0.2, lw=0)
+            ax.plot(step, curves.mean(axis=0), lw=1.4, **style)
+            if not s["flat"]:
+                moving.append(row)
+        ax.set_title(objective + (f"  ↗ {', '.join(moving)}" if moving else ""), fontsize=9)
+        ax.set_ylim(-0.05, 2.05)
+        ax.grid(lw=0.3)
+    for ax in axes.flat[len(objectives):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("generator step")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("score (max 2)")
+    axes.flat[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"{data}: seed mean and range of the score over training", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -6,8 +6,8 @@
   the final evaluation — ``modes``, ``hq``, ``rkl`` of ``ganlib.metrics.mode_stats`` — as mean
   and standard deviation over the seeds, with the curves of both generators over training;
   ``zoo_fingerprint`` is its staleness guard.
-* ``score``: the one number the search ranks by; ``score_curve`` and ``drift``: its curve over
-  training and how much that still moves at the end (flat below ``FLAT``); ``table_markdown`` and ``best``: the table
+* ``score``: the one number the search ranks by; ``score_curves`` and ``drift``: its curves
+  over training and how much their seed mean still moves at the end (flat below ``FLAT``); ``table_markdown`` and ``best``: the table
   and the winner of a mixture.
 * ``on_every_mixture``: the chapters' side-by-side runs, every labelled member on every mixture.
 
@@ -26,7 +26,7 @@ import numpy as np
 from . import fingerprint
 from .losses import names as _objective_names
 from .metrics import players_at
-from .recipes import CHOICE, PACGAN_TABLE1, settings_of
+from .recipes import CHOICE, PACGAN_TABLE1, PUBLISHED, settings_of
 from .settings import N_EVAL, Settings
 from .train import train
 
@@ -50,11 +50,10 @@ def score(stats: dict, K: int) -> float:
 FLAT = 0.03
 
 
-def score_curve(runs: list, key: str, K: int) -> list[float]:
-    """The seed mean of ``score`` at every evaluation of ``runs`` (``key``: ``"mode_stats"``
-    for G, ``"ema_mode_stats"`` for G_ema)."""
-    return [float(np.mean([score(r.history[key][i], K) for r in runs]))
-            for i in range(len(runs[0].history["eval_step"]))]
+def score_curves(runs: list, key: str, K: int) -> list[list[float]]:
+    """``score`` at every evaluation of each run (``key``: ``"mode_stats"`` for G,
+    ``"ema_mode_stats"`` for G_ema): one list per run."""
+    return [[score(stats, K) for stats in r.history[key]] for r in runs]
 
 
 def drift(steps: list[int], scores: list[float]) -> float:
@@ -229,3 +228,57 @@ def best(result: dict, data: str) -> str:
         s = result["results"][o][data]
         return (-s["modes_mean"], -s["hq_mean"], s["rkl_mean"] if s["rkl_mean"] is not None else math.inf)
     return min((o for o in result["results"] if data in result["results"][o]), key=key)
+
+
+# ---- the two-row zoo (benchmarks/loss_zoo.py → results/loss_zoo.json) ----------------------
+
+K_OF = {"ring8": 8, "grid25": 25}
+
+
+def seed_scores(summary: dict, data: str) -> list[float]:
+    """``score`` of each seed's final evaluation in one mixture's summary (``per_seed``)."""
+    return [score({**s, "rkl": math.inf if s["rkl"] is None else s["rkl"]}, K_OF[data])
+            for s in summary["per_seed"]]
+
+
+def ranking(result: dict) -> list[dict]:
+    """The two-row zoo's cells, best first: by the score of their final evaluation, averaged
+    over the seeds and both mixtures.  Each entry: ``name`` ("objective / row"),
+    ``objective``, ``row``, ``score``, ``score_std`` (over the seeds, of the two mixtures'
+    mean) and the cell itself."""
+    out = []
+    for name, cell in result["cells"].items():
+        per_seed = np.mean([seed_scores(cell[d], d) for d in DATASETS], axis=0)
+        out.append(dict(name=name, objective=cell["objective"], row=cell["row"],
+                        score=float(per_seed.mean()), score_std=float(per_seed.std()),
+                        cell=cell))
+    return sorted(out, key=lambda e: -e["score"])
+
+
+def _triple(s: dict) -> str:
+    rkl = "—" if s["rkl_mean"] is None else f"{s['rkl_mean']:.2f} ± {s['rkl_std']:.2f}"
+    return (f"{s['modes_mean']:.1f} ± {s['modes_std']:.1f} · "
+            f"{100 * s['hq_mean']:.1f} ± {100 * s['hq_std']:.1f} · {rkl}")
+
+
+def ranking_markdown(result: dict, pacgan: bool = True) -> str:
+    """The two-row zoo as one Markdown table, best first (``ranking``): per mixture modes · HQ
+    (%) · rKL as mean ± std over the seeds, of the generator the search chose; a curve still
+    moving at the end (``drift`` ≥ ``FLAT``) is marked ↗.  PacGAN's Table 1 rows (means over
+    10 trials, its own networks and ~400,000 steps) follow."""
+    lines = ["| # | objective | row | steps | ring8: modes · HQ % · rKL | "
+             "grid25: modes · HQ % · rKL | score |", "|---|---|---|---|---|---|---|"]
+    for rank, e in enumerate(ranking(result), 1):
+        c = e["cell"]
+        gen = "G_ema" if c[DATASETS[0]]["ema"] else "G"
+        mixtures = " | ".join(_triple(c[d]) + ("" if c[d]["flat"] else " ↗") for d in DATASETS)
+        lines.append(f"| {rank} | {e['objective']} | {e['row']} ({gen}) | {c['steps']:,} | "
+                     f"{mixtures} | {e['score']:.2f} ± {e['score_std']:.2f} |")
+    if pacgan:
+        for r in PUBLISHED:
+            if r["source"] != "PacGAN Table 1":
+                continue
+            cells = " | ".join(f"{r[d][0]:g} · {100 * r[d][1]:.1f} · {r[d][2]:.2f}"
+                               for d in DATASETS)
+            lines.append(f"| — | *{r['method']}* | *PacGAN Table 1* | ≈400,000 | {cells} | — |")
+    return "\n".join(lines)

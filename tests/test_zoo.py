@@ -279,6 +279,29 @@ def test_a_loss_zoo_cell_resumes_and_extends_to_the_runs_of_one_call(tmp_path, m
         assert extended[data]["curves"]["raw"]["step"] == list(range(0, 61, 5))
         check_cell(extended[data], K, loss_zoo.SEEDS)
         for g, scores in extended[data]["score_curves"].items():
-            assert extended[data]["drift"][g] == zoo.drift(list(range(0, 61, 5)), scores)
+            assert len(scores) == len(loss_zoo.SEEDS) and all(len(s) == 13 for s in scores)
+            mean = [sum(s[i] for s in scores) / len(scores) for i in range(13)]
+            assert extended[data]["drift"][g] == pytest.approx(
+                zoo.drift(list(range(0, 61, 5)), mean), abs=1e-12)
+        ema = extended[data]["ema"]
+        assert extended[data]["flat"] == (abs(extended[data]["drift"]["G_ema" if ema else "G"])
+                                          < zoo.FLAT)
     assert extended["seconds"] > first["seconds"]
+    # the page's table and figure take the cells as loss_zoo.json holds them
+    result = {"cells": {f"{objective} / {row}": extended}}
+    (entry,) = zoo.ranking(result)
+    per_seed = [(a + b) / 2 for a, b in zip(zoo.seed_scores(extended["ring8"], "ring8"),
+                                            zoo.seed_scores(extended["grid25"], "grid25"))]
+    assert entry["score"] == pytest.approx(sum(per_seed) / len(per_seed))
+    assert all(s == pytest.approx(c[-1]) for s, c in zip(
+        zoo.seed_scores(extended["ring8"], "ring8"),
+        extended["ring8"]["score_curves"]["G_ema" if extended["ring8"]["ema"] else "G"]))
+    table = zoo.ranking_markdown(result).splitlines()
+    assert len(table) == 2 + 1 + 5 and table[2].startswith(f"| 1 | {objective} | {row} (")
+    assert "PacGAN4" in table[-1] and "24.8 · 93.6 · 0.04" in table[-1]
+    import matplotlib
+    matplotlib.use("Agg")
+    from ganlib import plot
+    fig = plot.zoo_curves(result, "grid25")
+    assert [ax.get_title().split()[0] for ax in fig.axes if ax.get_visible()] == [objective]
     assert extended["fingerprint"] == direct["fingerprint"] == first["fingerprint"]
