@@ -4,7 +4,10 @@
    ``node_modules/mathjax/es5``) into ``_static/mathjax`` of the built site;
    ``_config.yml`` points ``mathjax_path`` at it.  A missing install fails the
    build with the command that fixes it.
-2. The ``claims-index`` directive renders ``book/claims.yml`` as a table whose
+2. Chinese quotes: copies ``book/_ext/fonts`` (a subset of Noto Sans CJK SC with the glyphs the
+   pages use, its licence and ``cjk.css``) into ``_static/fonts`` and links ``cjk.css`` from
+   every page, so the quotes render on a machine without a CJK font.
+3. The ``claims-index`` directive renders ``book/claims.yml`` as a table whose
    "checked in" column links to the labelled cell that asserts each claim.
    A label that does not exist is a broken reference, which fails a ``-W`` build.
 """
@@ -47,6 +50,18 @@ def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
     target = Path(app.outdir) / "_static" / "mathjax"
     if not (target / "tex-chtml.js").is_file():
         shutil.copytree(_mathjax_source(app), target, dirs_exist_ok=True)
+
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+
+
+def copy_fonts(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "fonts"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("noto-sans-sc-subset.woff", "cjk.css", "OFL.txt"):
+        shutil.copy2(FONTS / name, target / name)
 
 
 def load_claims(path: Path) -> list[dict]:
@@ -101,5 +116,7 @@ class ClaimsIndex(SphinxDirective):
 def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", check_mathjax)
     app.connect("build-finished", copy_mathjax)
+    app.connect("build-finished", copy_fonts)
+    app.add_css_file("fonts/cjk.css")
     app.add_directive("claims-index", ClaimsIndex)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
