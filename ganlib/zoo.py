@@ -282,3 +282,21 @@ def ranking_markdown(result: dict, pacgan: bool = True) -> str:
                                for d in DATASETS)
             lines.append(f"| — | *{r['method']}* | *PacGAN Table 1* | ≈400,000 | {cells} | — |")
     return "\n".join(lines)
+
+
+def search_markdown(search: dict) -> tuple[str, int, int]:
+    """The two-row zoo's search (results/zoo_search.json) as a Markdown table — per cell the
+    chosen candidate (best mean score over both search seeds and both mixtures), its score, and
+    the candidate each search seed alone would have chosen — and the search's noise: how many
+    cells' two search seeds agree with each other, of how many.  Returns (table, agree, cells)."""
+    lines = ["| objective | row | chosen (candidate · generator) | score | "
+             + " | ".join(f"seed {s} alone" for s in search["seeds"]) + " |",
+             "|---|---|---|---|" + "---|" * len(search["seeds"])]
+    agree = 0
+    for cell in search["cells"].values():
+        best = cell["scored"][cell["best"]]
+        alone = [c.replace(" | ", " · ") for c in cell["best_by_seed"]]
+        agree += len(set(cell["best_by_seed"])) == 1
+        lines.append(f"| {cell['objective']} | {cell['row']} | {cell['best'].replace(' | ', ' · ')} | "
+                     f"{best['score']:.2f} | " + " | ".join(alone) + " |")
+    return "\n".join(lines), agree, len(search["cells"])

@@ -305,3 +305,15 @@ def test_a_loss_zoo_cell_resumes_and_extends_to_the_runs_of_one_call(tmp_path, m
     fig = plot.zoo_curves(result, "grid25")
     assert [ax.get_title().split()[0] for ax in fig.axes if ax.get_visible()] == [objective]
     assert extended["fingerprint"] == direct["fingerprint"] == first["fingerprint"]
+
+
+def test_the_search_table_names_each_cells_choice_and_counts_the_seeds_agreeing():
+    search = json.loads((RESULTS / "zoo_search.json").read_text())
+    table, agree, cells = zoo.search_markdown(search)
+    lines = table.splitlines()
+    assert cells == len(search["cells"]) == len(lines) - 2
+    assert agree == sum(c["best_by_seed"][0] == c["best_by_seed"][1] for c in search["cells"].values())
+    first = next(iter(search["cells"].values()))
+    assert lines[2].startswith(f"| {first['objective']} | {first['row']} | "
+                               f"{first['best'].replace(' | ', ' · ')} | "
+                               f"{first['scored'][first['best']]['score']:.2f} |")
