@@ -147,6 +147,7 @@ ZOO_CHOICE: dict[str, str] = {
     "lsgan / recipe": "lr ×3, other β₂ | G",
     "lsgan / R1": "γ = 10 | G_ema",
     "bgan / recipe": "lr ×3, other β₂ | G",
+    "bgan / R1": "lr ×3, γ = 1 | G",
 }
 
 
