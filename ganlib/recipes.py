@@ -148,6 +148,7 @@ ZOO_CHOICE: dict[str, str] = {
     "lsgan / R1": "γ = 10 | G_ema",
     "bgan / recipe": "lr ×3, other β₂ | G",
     "bgan / R1": "lr ×3, γ = 1 | G",
+    "softmax / recipe": "lr ×3 | G_ema",
 }
 
 
