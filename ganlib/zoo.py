@@ -300,3 +300,49 @@ def search_markdown(search: dict) -> tuple[str, int, int]:
         lines.append(f"| {cell['objective']} | {cell['row']} | {cell['best'].replace(' | ', ' · ')} | "
                      f"{best['score']:.2f} | " + " | ".join(alone) + " |")
     return "\n".join(lines), agree, len(search["cells"])
+
+
+def versus_published(result: dict, method: str = "PacGAN4") -> tuple[str, int, int]:
+    """The best row of the two-row zoo (``ranking``) against one row of PacGAN's Table 1,
+    column by column: modes (more is better), HQ (more), rKL (less), on both mixtures.  A column
+    counts as beaten when the zoo's mean is at least as good as the published mean.  Returns
+    (Markdown table, columns beaten, columns)."""
+    published = next((r for r in PUBLISHED if r["source"] == "PacGAN Table 1"
+                      and r["method"] == method), None)
+    if published is None:
+        valid = [r["method"] for r in PUBLISHED if r["source"] == "PacGAN Table 1"]
+        raise ValueError(f"versus_published: unknown method {method!r}; valid: {', '.join(valid)}")
+    best = ranking(result)[0]
+    lines = [f"| mixture | measure | {best['objective']} ({best['row']}) | {method} | beaten |",
+             "|---|---|---|---|---|"]
+    beaten = columns = 0
+    for data in DATASETS:
+        s = best["cell"][data]
+        for i, (key, label, better) in enumerate((("modes", "modes", max), ("hq", "HQ (%)", max),
+                                                  ("rkl", "rKL", min))):
+            ours, theirs = s[f"{key}_mean"], published[data][i]
+            scale = 100 if key == "hq" else 1
+            won = ours is not None and better(ours, theirs) == ours
+            beaten, columns = beaten + won, columns + 1
+            shown = "—" if ours is None else f"{scale * ours:.2f} ± {scale * s[f'{key}_std']:.2f}"
+            lines.append(f"| {data} | {label} | {shown} | {scale * theirs:g} | "
+                         f"{'yes' if won else 'no'} |")
+    return "\n".join(lines), beaten, columns
+
+
+# The issue's bar for every R1 row: the mean number of modes covered on each mixture.
+R1_TARGET = {"ring8": 7.5, "grid25": 24.0}
+
+
+def short_of_target(result: dict, row: str = "R1", target: dict = R1_TARGET) -> list[str]:
+    """The objectives whose ``row`` covers fewer modes on average than ``target`` on some
+    mixture, as "objective: ring8 6.4 < 7.5" lines (empty: every row meets it)."""
+    out = []
+    for cell in result["cells"].values():
+        if cell["row"] != row:
+            continue
+        misses = [f"{d} {cell[d]['modes_mean']:.1f} < {target[d]:g}" for d in DATASETS
+                  if cell[d]["modes_mean"] < target[d]]
+        if misses:
+            out.append(f"{cell['objective']}: " + ", ".join(misses))
+    return out

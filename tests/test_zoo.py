@@ -296,6 +296,17 @@ def test_a_loss_zoo_cell_resumes_and_extends_to_the_runs_of_one_call(tmp_path, m
     assert all(s == pytest.approx(c[-1]) for s, c in zip(
         zoo.seed_scores(extended["ring8"], "ring8"),
         extended["ring8"]["score_curves"]["G_ema" if extended["ring8"]["ema"] else "G"]))
+    table, beaten, columns = zoo.versus_published(result)
+    assert columns == 6 and 0 <= beaten <= 6 and table.count("\n") == 7
+    ring_modes = extended["ring8"]["modes_mean"]
+    assert (f"| ring8 | modes | {ring_modes:.2f} ± " in table and
+            table.splitlines()[2].endswith("| yes |" if ring_modes >= 7.8 else "| no |"))
+    with pytest.raises(ValueError, match="valid: GAN, ALI, PacGAN2, PacGAN3, PacGAN4"):
+        zoo.versus_published(result, "PacGAN5")
+    short = zoo.short_of_target(result, row=row)
+    assert len(short) == (extended["ring8"]["modes_mean"] < 7.5 or
+                          extended["grid25"]["modes_mean"] < 24)
+    assert zoo.short_of_target(result, row=row, target={"ring8": 0, "grid25": 0}) == []
     table = zoo.ranking_markdown(result).splitlines()
     assert len(table) == 2 + 1 + 5 and table[2].startswith(f"| 1 | {objective} | {row} (")
     assert "PacGAN4" in table[-1] and "24.8 · 93.6 · 0.04" in table[-1]
