@@ -10,6 +10,8 @@ no page shows an execution error.
 skip when there is no build or no Chromium; under CI (``CI`` set) that is a failure.
 """
 
+import html
+import json
 import os
 import re
 import shutil
@@ -52,6 +54,32 @@ def chromium_flags(profile: Path, budget_ms: int = 15000) -> list[str]:
             "--host-resolver-rules=MAP * ~NOTFOUND"]
 
 
+# Run in each page once MathJax has typeset it: every display equation wider than its box
+# (clipped, or scrolled sideways), as "math: <its text>", into <body data-overflow="[...]">.
+MEASURE = """<script>
+window.addEventListener('load', () => {
+  const measure = () => {
+    const wide = [];
+    document.querySelectorAll('mjx-container[display="true"]').forEach(c => {
+      const m = c.querySelector('mjx-math');
+      if (m && m.getBoundingClientRect().width > c.getBoundingClientRect().width + 1)
+        wide.push('math: ' + c.textContent.slice(0, 60));
+    });
+    document.body.setAttribute('data-overflow', JSON.stringify(wide));
+  };
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise)
+    MathJax.startup.promise.then(measure);
+  else measure();
+});
+</script>"""
+
+
+def overflowing(dom: str) -> list[str] | None:
+    """What MEASURE found too wide on a page (None: it did not run)."""
+    m = re.search(r'<body[^>]*\bdata-overflow="([^"]*)"', dom)
+    return json.loads(html.unescape(m.group(1))) if m else None
+
+
 @pytest.fixture(scope="module")
 def doms(tmp_path_factory) -> dict[str, str]:
     why = _missing()
@@ -64,8 +92,15 @@ def doms(tmp_path_factory) -> dict[str, str]:
     out = {}
     for page in PAGES:
         url = (HTML / f"{page}.html").as_uri()
-        dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True,
-                             text=True, timeout=120)
+        # the DOM is dumped from a copy of the page that measures its boxes once MathJax is done
+        probe = HTML / f"{page}.__measured.html"
+        probe.write_text((HTML / f"{page}.html").read_text(encoding="utf-8")
+                         .replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+        try:
+            dom = subprocess.run([CHROMIUM, *flags, "--window-size=1300,2400", "--dump-dom",
+                                  probe.as_uri()], capture_output=True, text=True, timeout=120)
+        finally:
+            probe.unlink()
         assert dom.returncode == 0, f"{page}: chromium failed: {dom.stderr[-2000:]}"
         out[page] = dom.stdout
         shot = SHOTS / (page.replace("/", "__") + ".png")
@@ -99,6 +134,15 @@ def test_all_math_is_typeset(doms):
 # Figures each training page shows at publication size (4 unless listed).
 FIGURES = {"notebooks/07_improved_infogan_training": 2, "notebooks/09_digits": 3,
            "notebooks/10_training_dynamics": 3}
+
+
+def test_every_display_equation_fits_the_page(doms):
+    """At a 1300-pixel-wide window no display equation is wider than the text column (a long
+    one is broken into aligned lines instead of being clipped at the right edge)."""
+    for page, dom in doms.items():
+        wide = overflowing(dom)
+        assert wide is not None, f"{page}: the measuring script did not run"
+        assert not wide, f"{page}: display equations wider than the page: {wide}"
 
 
 def test_training_pages_show_their_figures(doms):
