@@ -149,6 +149,7 @@ ZOO_CHOICE: dict[str, str] = {
     "bgan / recipe": "lr ×3, other β₂ | G",
     "bgan / R1": "lr ×3, γ = 1 | G",
     "softmax / recipe": "lr ×3 | G_ema",
+    "softmax / R1": "lr ×3, γ = 1 | G",
 }
 
 
