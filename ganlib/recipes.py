@@ -150,6 +150,7 @@ ZOO_CHOICE: dict[str, str] = {
     "bgan / R1": "lr ×3, γ = 1 | G",
     "softmax / recipe": "lr ×3 | G_ema",
     "softmax / R1": "lr ×3, γ = 1 | G",
+    "hinge / recipe": "lr ×3 | G",
 }
 
 
