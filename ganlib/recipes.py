@@ -151,6 +151,7 @@ ZOO_CHOICE: dict[str, str] = {
     "softmax / recipe": "lr ×3 | G_ema",
     "softmax / R1": "lr ×3, γ = 1 | G",
     "hinge / recipe": "lr ×3 | G",
+    "hinge / R1": "lr ×3, γ = 1 | G_ema",
 }
 
 
