@@ -152,6 +152,7 @@ ZOO_CHOICE: dict[str, str] = {
     "softmax / R1": "lr ×3, γ = 1 | G",
     "hinge / recipe": "lr ×3 | G",
     "hinge / R1": "lr ×3, γ = 1 | G_ema",
+    "fgan / recipe": "lr ×3 | G_ema",
 }
 
 
