@@ -39,7 +39,6 @@ SEEDS = [0, 1, 2, 3, 4]          # the reported seeds; the search used others (z
 STEPS = 20_000
 EVAL_EVERY = 500
 CHECKPOINT_EVERY = 1_000
-K = {"ring8": 8, "grid25": 25}
 GENERATORS = {"G": "mode_stats", "G_ema": "ema_mode_stats"}
 
 
@@ -72,7 +71,7 @@ def run_cell(objective: str, row: str, steps: int, device=None, made_with: dict 
         rs = [r for (d, _), r in zip(keys, runs) if d == data]
         summary = zoo._summary(rs, SEEDS, ema)
         step = summary["curves"]["raw"]["step"]
-        scores = {g: zoo.score_curves(rs, key, K[data]) for g, key in GENERATORS.items()}
+        scores = {g: zoo.score_curves(rs, key, zoo.K_OF[data]) for g, key in GENERATORS.items()}
         summary["score_curves"] = scores              # per seed, at every evaluation
         summary["drift"] = {g: zoo.drift(step, np.mean(s, axis=0)) for g, s in scores.items()}
         summary["flat"] = abs(summary["drift"]["G_ema" if ema else "G"]) < zoo.FLAT
