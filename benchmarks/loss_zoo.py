@@ -73,6 +73,7 @@ def run_cell(objective: str, row: str, steps: int, device=None, made_with: dict 
         step = summary["curves"]["raw"]["step"]
         scores = {g: zoo.score_curves(rs, key, zoo.K_OF[data]) for g, key in GENERATORS.items()}
         summary["score_curves"] = scores              # per seed, at every evaluation
+        summary["seed_curves"] = {g: zoo.seed_curves(rs, key) for g, key in GENERATORS.items()}
         summary["drift"] = {g: zoo.drift(step, np.mean(s, axis=0)) for g, s in scores.items()}
         summary["flat"] = abs(summary["drift"]["G_ema" if ema else "G"]) < zoo.FLAT
         mixtures[data] = summary

@@ -7,8 +7,10 @@
   and standard deviation over the seeds, with the curves of both generators over training;
   ``zoo_fingerprint`` is its staleness guard.
 * ``score``: the one number the search ranks by; ``score_curves`` and ``drift``: its curves
-  over training and how much their seed mean still moves at the end (flat below ``FLAT``); ``table_markdown`` and ``best``: the table
-  and the winner of a mixture.
+  over training and how much their seed mean still moves at the end (flat below ``FLAT``);
+  ``seed_curves`` and ``at_step``: each seed's modes, HQ and rKL over training, and a cell's
+  spread over the seeds at one step; ``table_markdown`` and ``best``: the table and the winner
+  of a mixture.
 * ``on_every_mixture``: the chapters' side-by-side runs, every labelled member on every mixture.
 
 ``benchmarks/quality.py`` runs it at publication size and writes
@@ -54,6 +56,33 @@ def score_curves(runs: list, key: str, K: int) -> list[list[float]]:
     """``score`` at every evaluation of each run (``key``: ``"mode_stats"`` for G,
     ``"ema_mode_stats"`` for G_ema): one list per run."""
     return [[score(stats, K) for stats in r.history[key]] for r in runs]
+
+
+def seed_curves(runs: list, key: str) -> dict[str, list[list]]:
+    """Modes, HQ and rKL at every evaluation of each run (``key`` as in ``score_curves``),
+    rounded to 4 decimals for the JSON; an rKL without HQ samples (+inf) is None."""
+    def r4(x):
+        return round(float(x), 4) if math.isfinite(x) else None
+    return {stat: [[r4(s[stat]) for s in r.history[key]] for r in runs]
+            for stat in ("modes", "hq", "rkl")}
+
+
+def at_step(cell: dict, data: str, step: int) -> dict:
+    """One mixture of a two-row zoo cell at one evaluation ``step``, over its seeds, for the
+    generator the search chose: ``{"modes": (mean, std), "hq": …, "rkl": …}`` (rKL over the
+    seeds with HQ samples; None if none), from the cell's ``seed_curves``."""
+    summary = cell[data]
+    steps = summary["curves"]["raw"]["step"]
+    if step not in steps:
+        raise ValueError(f"at_step: no evaluation at step {step}; the cell has steps "
+                         f"{steps[0]}, {steps[1]}, …, {steps[-1]}")
+    i = steps.index(step)
+    curves = summary["seed_curves"]["G_ema" if summary["ema"] else "G"]
+    out = {}
+    for stat, per_seed in curves.items():
+        values = [v[i] for v in per_seed if v[i] is not None]
+        out[stat] = (float(np.mean(values)), float(np.std(values))) if values else None
+    return out
 
 
 def drift(steps: list[int], scores: list[float]) -> float:

@@ -284,6 +284,17 @@ def test_a_loss_zoo_cell_resumes_and_extends_to_the_runs_of_one_call(tmp_path, m
             assert extended[data]["drift"][g] == pytest.approx(
                 zoo.drift(list(range(0, 61, 5)), mean), abs=1e-12)
         ema = extended[data]["ema"]
+        # the per-seed curves end at each seed's final numbers; at_step averages them
+        chosen = extended[data]["seed_curves"]["G_ema" if ema else "G"]
+        assert [m[-1] for m in chosen["modes"]] == [s["modes"] for s in extended[data]["per_seed"]]
+        assert [h[-1] for h in chosen["hq"]] == pytest.approx(
+            [s["hq"] for s in extended[data]["per_seed"]], abs=5e-5)
+        end = zoo.at_step(extended, data, 60)
+        assert end["modes"][0] == pytest.approx(extended[data]["modes_mean"])
+        assert end["modes"][1] == pytest.approx(extended[data]["modes_std"])
+        assert end["hq"][0] == pytest.approx(extended[data]["hq_mean"], abs=5e-5)
+        with pytest.raises(ValueError, match="no evaluation at step 7; the cell has steps 0, 5"):
+            zoo.at_step(extended, data, 7)
         assert extended[data]["flat"] == (abs(extended[data]["drift"]["G_ema" if ema else "G"])
                                           < zoo.FLAT)
     assert extended["seconds"] > first["seconds"]
