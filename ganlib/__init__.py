@@ -31,6 +31,7 @@ Measuring and comparing
   ``zoo``              the loss zoo: every objective × mixture × seed, summarised and tabled
   ``fingerprint``      the float64 prefix that ties a committed result to the code that made it
   ``plot``             the figures
+  ``report``           the training chapters' boxes and tables, beside the committed zoo
 """
 
 __version__ = "0.1.0"

@@ -226,3 +226,15 @@ def players_at(G, D, mixture: Mixture, n: int = 2500, seed: int = 0) -> dict:
             "d_fake": float(d.detach().mean()), "d_grad": float(grad.norm(dim=1).mean()),
             "d_modes": d_modes.tolist(),
             "spread": float(nearest_mode(x, mixture)[0].median() / mixture.std)}
+
+
+def discriminator_outputs(run, n: int = 2500, seed: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    """The trained ``run.D``'s raw outputs (logits) on ``n`` real samples and on ``n`` samples of
+    the raw ``run.G``, drawn with ``seed``: ``(v_real, v_generated)``, each ``[n]``.  Where the
+    generator covers the data, the optimal D gives both the same value (chapters 3 and 4)."""
+    device = next(run.G.parameters()).device
+    g = torch.Generator(device=device).manual_seed(seed)
+    with torch.no_grad():
+        real = run.data.sample(n, generator=g, device=device)
+        fake = run.G(torch.randn(n, run.config["latent_dim"], generator=g, device=device))
+        return run.D(real)[:, 0], run.D(fake)[:, 0]

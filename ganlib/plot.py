@@ -91,7 +91,11 @@ def snapshots(runs: dict, ncols: int = 6, size: float = 1.6):
 
 def _styles(runs: dict) -> list[tuple[str, str]]:
     """(colour, line style) per run: the objective's colour; a second run of one objective
-    in the same figure gets a dashed line, a third a dotted one."""
+    in the same figure gets a dashed line, a third a dotted one — unless every run is of one
+    objective, when each gets its own colour."""
+    if len({color(run.objective) for run in runs.values()}) == 1 < len(runs):
+        # one objective in several settings (a chapter's runs): one colour per run
+        return [(plt.cm.tab10(i), "-") for i in range(len(runs))]
     seen: dict[str, int] = {}
     out = []
     for run in runs.values():
@@ -101,10 +105,12 @@ def _styles(runs: dict) -> list[tuple[str, str]]:
     return out
 
 
-def modes_over_training(ax, runs: dict) -> None:
-    """Modes covered (at least one HQ sample) against the training step, one line per run."""
+def modes_over_training(ax, runs: dict, generator: dict[str, str] | None = None) -> None:
+    """Modes covered (at least one HQ sample) against the training step, one line per run, of
+    the raw G, or of ``generator[label]`` (``"G"`` or ``"G_ema"``) where given."""
     for (label, run), (c, ls) in zip(runs.items(), _styles(runs)):
-        modes = [s["modes"] for s in run.history["mode_stats"]]
+        key = "ema_mode_stats" if (generator or {}).get(label) == "G_ema" else "mode_stats"
+        modes = [s["modes"] for s in run.history[key]]
         ax.plot(run.history["eval_step"], modes, label=label, color=c, ls=ls, marker=".", lw=1.2)
     K = next(iter(runs.values())).data.n_modes
     ax.axhline(K, color=DATA_COLOR, lw=0.8, ls="--")

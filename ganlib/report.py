@@ -1,0 +1,178 @@
+"""The training chapters' results as a reader sees them: the box a chapter opens with, its runs
+beside the loss zoo's seeds, its takeaway, and the collapsed "Reproduce this page" dropdown.
+
+Every number these put on a page is the page's own measurement or a committed result's.  A
+chapter computes its box at the end and *glues* it (``myst_nb.glue("what-you-will-see",
+report.box([...]), display=False)``); its first Markdown cell pastes it with the
+``{glue:md}`` directive, so the page opens with its results.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from IPython.display import Markdown
+
+from .zoo import DATASETS, at_step
+
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+GENERATORS = ("G", "G_ema")
+
+
+def committed(name: str) -> dict:
+    """The committed result ``benchmarks/results/<name>.json``."""
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        have = sorted(p.stem for p in RESULTS.glob("*.json"))
+        raise ValueError(f"committed: no result {name!r}; committed: {', '.join(have)}")
+    return json.loads(path.read_text())
+
+
+def _admonition(title: str, css: str, items: list[str]) -> Markdown:
+    body = "\n".join(f"* {item}" for item in items)
+    return Markdown(f"```{{admonition}} {title}\n:class: {css}\n\n{body}\n```")
+
+
+def box(items: list[str]) -> Markdown:
+    """The "What you will see" box: the page's results, one bullet each (MyST Markdown)."""
+    return _admonition("What you will see", "tip what-you-will-see", items)
+
+
+def takeaway(items: list[str]) -> Markdown:
+    """The box a chapter ends with: what worked, what failed, and why."""
+    return _admonition("Takeaway", "note takeaway", items)
+
+
+def settings_table(by_label: dict, generator: dict[str, str]) -> str:
+    """What each run trained with (``{label: Run}``), one row per run: optimiser, both
+    learning rates, Adam's β, critic steps, R1's γ (— without R1), the generator scored and the
+    run's stack."""
+    lines = ["| run | optimiser | lr D | lr G | β | critic steps | R1 γ | scored | seconds |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, run in by_label.items():
+        c = run.config
+        betas = ", ".join(f"{b:g}" for b in c["betas"]) if c["optimizer"] == "adam" else "—"
+        gamma = f"{c['r1']:g}" if c.get("r1") else "—"
+        lines.append(f"| {name} | {c['optimizer']} | {c['lr_d']:g} | {c['lr_g']:g} | {betas} | "
+                     f"{c['n_critic']} | {gamma} | {generator[name]} | {run.seconds:.0f} "
+                     f"(stack of {c['stack_size']}) |")
+    return "\n".join(lines)
+
+
+def stats_of(run, generator: str) -> dict:
+    """The last evaluation of ``run``'s raw ``"G"`` or averaged ``"G_ema"`` generator."""
+    if generator not in GENERATORS:
+        raise ValueError(f"stats_of: unknown generator {generator!r}; valid: {', '.join(GENERATORS)}")
+    return run.final_ema_stats if generator == "G_ema" else run.final_stats
+
+
+def triple(stats: dict, K: int) -> str:
+    """One run's modes · HQ · rKL, as the tables print it: ``7 / 8 · 95.1 % · 0.12``."""
+    rkl = "—" if stats["rkl"] is None or not math.isfinite(stats["rkl"]) else f"{stats['rkl']:.2f}"
+    return f"{stats['modes']} / {K} · {100 * stats['hq']:.1f} % · {rkl}"
+
+
+def spread(at: dict) -> str:
+    """The seeds' mean ± std of modes · HQ (%) · rKL (``zoo.at_step``'s dict)."""
+    (m, ms), (h, hs) = at["modes"], at["hq"]
+    rkl = "—" if at["rkl"] is None else f"{at['rkl'][0]:.2f} ± {at['rkl'][1]:.2f}"
+    return f"{m:.1f} ± {ms:.1f} · {100 * h:.1f} ± {100 * hs:.1f} · {rkl}"
+
+
+def zoo_cell(result: dict, name: str) -> dict:
+    """One cell ("objective / row") of the committed two-row zoo (``loss_zoo.json``)."""
+    if name not in result["cells"]:
+        raise ValueError(f"zoo_cell: the zoo has no cell {name!r}; it has: "
+                         f"{', '.join(result['cells'])}")
+    return result["cells"][name]
+
+
+def runs_table(runs: dict, generator: dict[str, str], zoo_cells: dict[str, str | None],
+               zoo: dict | None = None, label: str = "run") -> str:
+    """A chapter's runs (``{mixture: {label: Run}}``) at their last evaluation, beside the loss
+    zoo's seeds of the same row (``zoo_cells[label]``, e.g. ``"lsgan / R1"``; None: no zoo
+    row) at the zoo's last evaluation not after the chapter's step, and at the zoo's end.
+    ``generator[label]`` is the generator scored, ``"G"`` or ``"G_ema"`` (the zoo's cells
+    score the one its search chose).  Columns: modes · HQ · rKL."""
+    zoo = zoo if zoo is not None else committed("loss_zoo")
+    first = next(iter(next(iter(runs.values())).values()))
+    step = int(first.history["eval_step"][-1])
+    cells = [zoo_cell(zoo, c) for c in zoo_cells.values() if c]
+    zoo_steps = cells[0]["ring8"]["curves"]["raw"]["step"] if cells else [0]
+    at = max(s for s in zoo_steps if s <= step)
+    end = max(c["steps"] for c in cells) if cells else 0
+    n = len(cells[0]["ring8"]["seed_curves"]["G"]["modes"]) if cells else 0
+    lines = [f"| data | {label} | scored | this page: seed {first.config['seed']}, step {step:,} | "
+             f"zoo: {n} seeds, step {at:,} | zoo: {n} seeds, step {end:,} |",
+             "|---|---|---|---|---|---|"]
+    for data, by_label in runs.items():
+        for name, run in by_label.items():
+            K = run.data.n_modes
+            here = triple(stats_of(run, generator[name]), K)
+            if zoo_cells.get(name):
+                cell = zoo_cell(zoo, zoo_cells[name])
+                then, final = (spread(at_step(cell, data, s)) for s in (at, cell["steps"]))
+            else:
+                then = final = "—"
+            lines.append(f"| {data} | {name} | {generator[name]} | {here} | {then} | {final} |")
+    return "\n".join(lines)
+
+
+def reproduce(items: list[str]) -> Markdown:
+    """The collapsed "Reproduce this page" dropdown: commands, committed files, seeds, time."""
+    body = "\n".join(f"* {item}" for item in items)
+    return Markdown(f"```{{dropdown}} Reproduce this page\n:class-container: reproduce\n\n{body}\n```")
+
+
+def modes(runs: dict, generator: dict[str, str], label: str) -> str:
+    """One labelled run's modes on every mixture, as a sentence says it: "7/8 ring8 and 25/25
+    grid25 modes" (``runs`` is ``{mixture: {label: Run}}``)."""
+    parts = [f"{stats_of(by_label[label], generator[label])['modes']}/"
+             f"{by_label[label].data.n_modes} {data}" for data, by_label in runs.items()]
+    return " and ".join(parts) + " modes"
+
+
+def total_modes(runs: dict, generator: dict[str, str], label: str) -> int:
+    """One labelled run's modes, summed over the mixtures."""
+    return sum(stats_of(by_label[label], generator[label])["modes"] for by_label in runs.values())
+
+
+def zoo_modes(cell: dict) -> str:
+    """A zoo cell's modes on both mixtures at its end, over its seeds: "7.8 ± 0.4 ring8 and
+    24.6 ± 0.5 grid25 modes after 20,000 steps"."""
+    parts = [f"{cell[d]['modes_mean']:.1f} ± {cell[d]['modes_std']:.1f} {d}" for d in DATASETS]
+    return " and ".join(parts) + f" modes after {cell['steps']:,} steps"
+
+
+def r1_effect(runs: dict, generator: dict[str, str], without: str, with_r1: str) -> str:
+    """What R1 did on this page, judged by the modes summed over the mixtures."""
+    gain = total_modes(runs, generator, with_r1) - total_modes(runs, generator, without)
+    return ("R1 changes the outcome" if gain > 0 else
+            "R1 does not change the outcome at this seed" if gain == 0 else
+            "R1 does worse at this seed")
+
+
+def reproduce_training(notebook: str, runs: dict, zoo_cells: list[dict]) -> Markdown:
+    """The "Reproduce this page" dropdown of a training chapter that trains ``runs`` in one
+    ``train`` call and sets them beside ``zoo_cells`` of ``loss_zoo.json``."""
+    first = next(iter(next(iter(runs.values())).values()))
+    c = first.config
+    items = [f"This page trains {sum(len(r) for r in runs.values())} runs of {c['steps']:,} steps "
+             f"(seed {c['seed']}, batch {c['batch_size']}) in one stacked `train` call: "
+             f"{first.seconds:.0f} s on {c['device']}.",
+             f"Run it with other settings: `papermill notebooks/{notebook} out.ipynb -p steps "
+             "20000 -p seed 1` (parameters: `device`, `steps`, `batch_size`, `lr`, `seed`, "
+             "`eval_every`)."]
+    if zoo_cells:
+        commits = sorted({cell["made_with"]["git"] for cell in zoo_cells})
+        items.append("The zoo's columns: `benchmarks/results/loss_zoo.json`, made by `python "
+                     f"benchmarks/loss_zoo.py` (commit {', '.join(commits)}, seeds 0–4, "
+                     f"{sum(cell['seconds'] for cell in zoo_cells):,.0f} s of training for "
+                     + ("this row" if len(zoo_cells) == 1 else f"these {len(zoo_cells)} rows")
+                     + "); the rows' optimisers: "
+                     "`benchmarks/results/zoo_search.json` (`python benchmarks/zoo_search.py`, "
+                     "search seeds " + " and ".join(map(str, committed("zoo_search")["seeds"]))
+                     + ").")
+    return reproduce(items)

@@ -1,0 +1,92 @@
+"""ganlib.report: the training chapters' boxes and tables, on known numbers."""
+
+import pytest
+
+from ganlib import report, zoo
+from ganlib.train import train
+
+
+def cell(ema: bool) -> dict:
+    """A two-row zoo cell with two seeds and evaluations at steps 0, 500 and 1,000."""
+    per_mixture = {"ema": ema, "curves": {"raw": {"step": [0, 500, 1000]}},
+                   "modes_mean": 7.5, "modes_std": 0.5}
+    chosen = {"modes": [[0, 3, 8], [0, 4, 7]], "hq": [[0.0, 0.5, 0.9], [0.0, 0.7, 0.95]],
+              "rkl": [[None, 1.0, 0.1], [None, 0.5, None]]}
+    other = {k: [[-1] * 3] * 2 for k in chosen}                  # must not be read
+    curves = {"G_ema": chosen, "G": other} if ema else {"G": chosen, "G_ema": other}
+    return {"steps": 1000, **{d: {**per_mixture, "seed_curves": curves} for d in zoo.DATASETS}}
+
+
+def test_at_step_is_the_seeds_mean_and_std_of_the_chosen_generator():
+    for ema in (False, True):
+        at = zoo.at_step(cell(ema), "ring8", 500)
+        assert at["modes"] == pytest.approx((3.5, 0.5))
+        assert at["hq"] == pytest.approx((0.6, 0.1))
+        assert at["rkl"] == pytest.approx((0.75, 0.25))
+    # rKL over the seeds with HQ samples only; none at all gives None
+    assert zoo.at_step(cell(False), "grid25", 1000)["rkl"] == pytest.approx((0.1, 0.0))
+    assert zoo.at_step(cell(False), "grid25", 0)["rkl"] is None
+    assert report.spread(zoo.at_step(cell(False), "ring8", 500)) == \
+        "3.5 ± 0.5 · 60.0 ± 10.0 · 0.75 ± 0.25"
+
+
+def test_boxes_are_myst_admonitions_the_browser_test_finds():
+    md = report.box(["one **result**", "another"]).data
+    assert md.startswith("```{admonition} What you will see\n:class: tip what-you-will-see\n")
+    assert "\n* one **result**\n* another\n```" in md
+    assert ":class: note takeaway" in report.takeaway(["x"]).data
+    drop = report.reproduce(["`make book`"]).data
+    assert drop.startswith("```{dropdown} Reproduce this page\n:class-container: reproduce\n")
+
+
+def test_committed_names_what_there_is():
+    with pytest.raises(ValueError, match="no result 'loss_zo'; committed: .*zoo_search"):
+        report.committed("loss_zo")
+    with pytest.raises(ValueError, match="no cell 'lsgan / R2'; it has: a / recipe"):
+        report.zoo_cell({"cells": {"a / recipe": {}}}, "lsgan / R2")
+
+
+def test_runs_table_sets_a_run_beside_the_zoos_seeds():
+    members = [dict(objective="nonsaturating", seed=0, g_ema=0.9, r1=1.0, data=d)
+               for d in zoo.DATASETS]
+    out = train(members=members, steps=4, eval_every=2, batch_size=16, n_eval=200,
+                device="cpu", progress=False)
+    runs = {d: {"NS": r} for d, r in zip(zoo.DATASETS, out)}
+    fake = {"cells": {"nonsaturating / R1": cell(True)}}
+    table = report.runs_table(runs, {"NS": "G_ema"}, {"NS": "nonsaturating / R1"}, fake)
+    lines = table.splitlines()
+    assert lines[0] == ("| data | run | scored | this page: seed 0, step 4 | zoo: 2 seeds, step 0 "
+                        "| zoo: 2 seeds, step 1,000 |")
+    s = out[0].final_ema_stats
+    assert lines[2].startswith(f"| ring8 | NS | G_ema | {report.triple(s, 8)} | 0.0 ± 0.0 · 0.0 ± 0.0 · — | "
+                               "7.5 ± 0.5 · 92.5 ± 2.5 · 0.10 ± 0.00 |")
+    # without a zoo row: dashes
+    assert report.runs_table(runs, {"NS": "G"}, {"NS": None}, fake).splitlines()[3].endswith("| — | — |")
+    settings = report.settings_table(runs["ring8"], {"NS": "G_ema"})
+    assert "| NS | adam | 0.0001 | 0.0001 | 0.5, 0.999 | 1 | 1 | G_ema |" in settings
+    with pytest.raises(ValueError, match="valid: G, G_ema"):
+        report.stats_of(out[0], "D")
+
+
+def test_the_sentences_say_what_the_runs_did():
+    members = [dict(objective="nonsaturating", seed=0, r1=r1, data=d)
+               for d in zoo.DATASETS for r1 in (0.0, 1.0)]
+    out = train(members=members, steps=4, eval_every=2, batch_size=16, n_eval=200,
+                device="cpu", progress=False)
+    runs = {d: {"NS": out[2 * i], "NS, R1": out[2 * i + 1]} for i, d in enumerate(zoo.DATASETS)}
+    generator = {"NS": "G", "NS, R1": "G"}
+    m = [r.final_stats["modes"] for r in out]
+    assert report.modes(runs, generator, "NS") == f"{m[0]}/8 ring8 and {m[2]}/25 grid25 modes"
+    assert report.total_modes(runs, generator, "NS, R1") == m[1] + m[3]
+    gain = m[1] + m[3] - m[0] - m[2]
+    assert report.r1_effect(runs, generator, "NS", "NS, R1") == (
+        "R1 changes the outcome" if gain > 0 else
+        "R1 does not change the outcome at this seed" if gain == 0 else "R1 does worse at this seed")
+    z = cell(False)
+    z.update(seconds=12.0, made_with={"git": "abc1234"})
+    z["grid25"] = {**z["grid25"], "modes_mean": 24.0, "modes_std": 1.25}
+    assert report.zoo_modes(z) == "7.5 ± 0.5 ring8 and 24.0 ± 1.2 grid25 modes after 1,000 steps"
+    drop = report.reproduce_training("x.ipynb", runs, [z]).data
+    assert "trains 4 runs of 4 steps (seed 0, batch 16)" in drop
+    assert "`papermill notebooks/x.ipynb out.ipynb" in drop and "(commit abc1234," in drop
+    assert "12 s of training for this row)" in drop
