@@ -5,8 +5,8 @@
     python benchmarks/fingerprints.py --json --objectives hinge   # machine-readable, some zoo objectives
 
 ``benchmarks/results/quality.json`` (the loss zoo), ``mode_hopping.json`` (V7), ``fgan_seeds.json``
-(F5), ``critic_budget.json`` (T1), ``r1_mixtures.json`` (R1 on the mixtures) and ``zoo_search.json`` (the
-two-row zoo's search, one member per cell) each store a fingerprint: the first ``ganlib.fingerprint.STEPS``
+(F5), ``critic_budget.json`` (T1), ``r1_mixtures.json`` (R1 on the mixtures), ``zoo_search.json`` (the
+two-row zoo's search, one member per cell) and ``loss_zoo.json`` (the two-row zoo) each store a fingerprint: the first ``ganlib.fingerprint.STEPS``
 steps of the call that made them, retrained in float64 (``ganlib.fingerprint.prefix``).  This script
 retrains them with the code here and prints, per file, the largest relative difference from the
 committed numbers and every number outside ``ganlib.fingerprint.RTOL``; it exits 1 if any is.  The
@@ -76,12 +76,13 @@ def check_fgan_seeds(device="cpu") -> dict:
     return _check_sweep("fgan_seeds.json", device, lambda m: f"{m['divergence']} seed {m['seed']}")
 
 
-def check_zoo_search(device="cpu") -> dict:
+def check_zoo_search(device="cpu", file: str = "zoo_search.json") -> dict:
     """zoo_search.json's fingerprints (one member per finished cell: its first candidate on ring8
-    with the first search seed) against the code here: ``{"labels", "committed", "again"}``."""
-    result = json.loads((RESULTS / "zoo_search.json").read_text())
+    with the first search seed) against the code here: ``{"labels", "committed", "again"}``.
+    ``file="loss_zoo.json"``: the same for the two-row zoo (each cell's ring8 run of seed 0)."""
+    result = json.loads((RESULTS / file).read_text())
     settings = {k: tuple(v) if isinstance(v, list) else v for k, v in result["settings"].items()
-                if k != "eval_every"}
+                if k not in ("eval_every", "checkpoint_every")}
     cells = list(result["cells"].values())
     members = [{k: tuple(v) if isinstance(v, list) else v for k, v in c["fingerprint"]["member"].items()}
                for c in cells]
@@ -106,6 +107,8 @@ def main() -> int:
         checks["critic_budget.json"] = check_critic_budget(args.device)
         checks["r1_mixtures.json"] = check_r1_mixtures(args.device)
         checks["zoo_search.json"] = check_zoo_search(args.device)
+        if (RESULTS / "loss_zoo.json").exists():
+            checks["loss_zoo.json"] = check_zoo_search(args.device, "loss_zoo.json")
     bad = {name: fingerprint.mismatches(c["committed"], c["again"], labels=c["labels"]) for name, c in checks.items()}
     if args.json:
         import ganlib
