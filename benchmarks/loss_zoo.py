@@ -96,8 +96,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     made_with = code_version()                   # before training: later edits do not count
     chosen = [tuple(k.split(" / ")) for k in recipes.ZOO_CHOICE]
-    cells = [(o, r) for o, r in chosen if (not args.objectives or o in args.objectives)
-             and r in args.rows]
+    order = args.objectives or list(dict.fromkeys(o for o, _ in chosen))
+    cells = [(o, r) for o in order for r in args.rows if (o, r) in chosen]   # in the order asked
     if args.quick:
         import tempfile
         with tempfile.TemporaryDirectory() as tmp:
