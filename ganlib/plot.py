@@ -168,7 +168,8 @@ def loss_curves(ax, runs: dict, which: str = "g_loss", smooth: int = 50) -> None
         ys = np.convolve(y, np.ones(k) / k, mode="valid")
         ax.plot(np.arange(k, len(y) + 1), ys, label=label, color=c, ls=ls, lw=1)
     ax.set_xlabel("training step")
-    ax.set_ylabel(which.replace("_", " "))
+    ax.set_ylabel({"d_loss": "discriminator loss", "g_loss": "generator loss"}.get(
+        which, which.replace("_", " ")))
     ax.legend(fontsize=8)
 
 

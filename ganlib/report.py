@@ -95,7 +95,7 @@ def runs_table(runs: dict, generator: dict[str, str], zoo_cells: dict[str, str |
     zoo's seeds of the same row (``zoo_cells[label]``, e.g. ``"lsgan / R1"``; None: no zoo
     row) at the zoo's last evaluation not after the chapter's step, and at the zoo's end.
     ``generator[label]`` is the generator scored, ``"G"`` or ``"G_ema"`` (the zoo's cells
-    score the one its search chose).  Columns: modes · HQ · rKL."""
+    score the one its search chose).  Cells: modes · HQ · rKL."""
     zoo = zoo if zoo is not None else committed("loss_zoo")
     first = next(iter(next(iter(runs.values())).values()))
     step = int(first.history["eval_step"][-1])
@@ -104,9 +104,9 @@ def runs_table(runs: dict, generator: dict[str, str], zoo_cells: dict[str, str |
     at = max(s for s in zoo_steps if s <= step)
     end = max(c["steps"] for c in cells) if cells else 0
     n = len(cells[0]["ring8"]["seed_curves"]["G"]["modes"]) if cells else 0
-    lines = [f"| data | {label} | scored | this page: seed {first.config['seed']}, step {step:,} | "
-             f"zoo: {n} seeds, step {at:,} | zoo: {n} seeds, step {end:,} |",
-             "|---|---|---|---|---|---|"]
+    lines = [f"| data | {label} (generator) | this page: seed {first.config['seed']}, step {step:,} "
+             f"| zoo: {n} seeds, step {at:,} | zoo: {n} seeds, step {end:,} |",
+             "|---|---|---|---|---|"]
     for data, by_label in runs.items():
         for name, run in by_label.items():
             K = run.data.n_modes
@@ -116,7 +116,7 @@ def runs_table(runs: dict, generator: dict[str, str], zoo_cells: dict[str, str |
                 then, final = (spread(at_step(cell, data, s)) for s in (at, cell["steps"]))
             else:
                 then = final = "—"
-            lines.append(f"| {data} | {name} | {generator[name]} | {here} | {then} | {final} |")
+            lines.append(f"| {data} | {name} ({generator[name]}) | {here} | {then} | {final} |")
     return "\n".join(lines)
 
 

@@ -55,10 +55,10 @@ def test_runs_table_sets_a_run_beside_the_zoos_seeds():
     fake = {"cells": {"nonsaturating / R1": cell(True)}}
     table = report.runs_table(runs, {"NS": "G_ema"}, {"NS": "nonsaturating / R1"}, fake)
     lines = table.splitlines()
-    assert lines[0] == ("| data | run | scored | this page: seed 0, step 4 | zoo: 2 seeds, step 0 "
-                        "| zoo: 2 seeds, step 1,000 |")
+    assert lines[0] == ("| data | run (generator) | this page: seed 0, step 4 | zoo: 2 seeds, "
+                        "step 0 | zoo: 2 seeds, step 1,000 |")
     s = out[0].final_ema_stats
-    assert lines[2].startswith(f"| ring8 | NS | G_ema | {report.triple(s, 8)} | 0.0 ± 0.0 · 0.0 ± 0.0 · — | "
+    assert lines[2].startswith(f"| ring8 | NS (G_ema) | {report.triple(s, 8)} | 0.0 ± 0.0 · 0.0 ± 0.0 · — | "
                                "7.5 ± 0.5 · 92.5 ± 2.5 · 0.10 ± 0.00 |")
     # without a zoo row: dashes
     assert report.runs_table(runs, {"NS": "G"}, {"NS": None}, fake).splitlines()[3].endswith("| — | — |")
