@@ -89,6 +89,24 @@ def snapshots(runs: dict, ncols: int = 6, size: float = 1.6):
     return fig
 
 
+def final_samples(rows: dict[str, dict], size: float = 1.6, generator: str = "G"):
+    """Small multiples of the last samples: one row per ``rows`` key (e.g. "without R1",
+    "with R1"), one column per run of its ``{label: Run}``, of the raw ``"G"`` or the
+    averaged ``"G_ema"``."""
+    ncols = max(len(r) for r in rows.values())
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(size * ncols, size * len(rows) + 0.3),
+                             squeeze=False)
+    key = "ema_samples" if generator == "G_ema" else "samples"
+    for ax_row, (row_label, runs) in zip(axes, rows.items()):
+        for ax, (label, run) in zip(ax_row, runs.items()):
+            samples(ax, run.history[key][-1], run.data, label, c=color(run.objective))
+        for ax in ax_row[len(runs):]:
+            ax.axis("off")
+        ax_row[0].set_ylabel(row_label, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 def _styles(runs: dict) -> list[tuple[str, str]]:
     """(colour, line style) per run: the objective's colour; a second run of one objective
     in the same figure gets a dashed line, a third a dotted one — unless every run is of one

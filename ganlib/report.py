@@ -154,17 +154,21 @@ def r1_effect(runs: dict, generator: dict[str, str], without: str, with_r1: str)
             "R1 does worse at this seed")
 
 
-def reproduce_training(notebook: str, runs: dict, zoo_cells: list[dict]) -> Markdown:
+PARAMETERS = ("device", "steps", "batch_size", "lr", "seed", "eval_every")
+
+
+def reproduce_training(notebook: str, runs: dict, zoo_cells: list[dict],
+                       extra: list[str] = (), parameters: tuple[str, ...] = PARAMETERS) -> Markdown:
     """The "Reproduce this page" dropdown of a training chapter that trains ``runs`` in one
-    ``train`` call and sets them beside ``zoo_cells`` of ``loss_zoo.json``."""
+    ``train`` call and sets them beside ``zoo_cells`` of ``loss_zoo.json``; ``extra``: more
+    items (the other committed files it renders); ``parameters``: its papermill parameters."""
     first = next(iter(next(iter(runs.values())).values()))
     c = first.config
     items = [f"This page trains {sum(len(r) for r in runs.values())} runs of {c['steps']:,} steps "
              f"(seed {c['seed']}, batch {c['batch_size']}) in one stacked `train` call: "
              f"{first.seconds:.0f} s on {c['device']}.",
              f"Run it with other settings: `papermill notebooks/{notebook} out.ipynb -p steps "
-             "20000 -p seed 1` (parameters: `device`, `steps`, `batch_size`, `lr`, `seed`, "
-             "`eval_every`)."]
+             "20000 -p seed 1` (parameters: " + ", ".join(f"`{p}`" for p in parameters) + ")."]
     if zoo_cells:
         commits = sorted({cell["made_with"]["git"] for cell in zoo_cells})
         items.append("The zoo's columns: `benchmarks/results/loss_zoo.json`, made by `python "
@@ -175,4 +179,4 @@ def reproduce_training(notebook: str, runs: dict, zoo_cells: list[dict]) -> Mark
                      "`benchmarks/results/zoo_search.json` (`python benchmarks/zoo_search.py`, "
                      "search seeds " + " and ".join(map(str, committed("zoo_search")["seeds"]))
                      + ").")
-    return reproduce(items)
+    return reproduce(items + list(extra))

@@ -20,3 +20,30 @@ def test_per_mixture_draws_one_titled_panel_per_mixture_with_its_own_runs():
         assert ax.get_ylabel() == f"modes covered (of {K})"
         assert list(ax.get_lines()[0].get_xdata()) == [0, 2, 4]
     plt.close(fig)
+
+
+def test_final_samples_draws_one_row_per_setting_and_one_titled_panel_per_run():
+    tiny = dict(steps=4, batch_size=16, hidden=8, eval_every=2, n_eval=50, progress=False,
+                device="cpu", g_ema=0.9)
+    runs = {name: train("nonsaturating", "ring8", **tiny) for name in ("a", "b")}
+    rows = {"without R1": runs, "with R1": {"a": runs["a"]}}
+    fig = plot.final_samples(rows, generator="G_ema")
+    axes = fig.get_axes()
+    assert [ax.get_title() for ax in axes] == ["a", "b", "a", ""]
+    assert [axes[0].get_ylabel(), axes[2].get_ylabel()] == ["without R1", "with R1"]
+    assert not axes[3].axison                                   # the empty panel is blank
+    points = axes[0].collections[1].get_offsets()               # [0] is the means
+    assert len(points) <= 50 and len(points) > 0
+    plt.close(fig)
+
+
+def test_modes_over_training_scores_the_generator_asked_for():
+    tiny = dict(steps=4, batch_size=16, hidden=8, eval_every=2, n_eval=50, progress=False,
+                device="cpu", g_ema=0.9)
+    runs = {"x": train("nonsaturating", "ring8", **tiny), "y": train("lsgan", "ring8", **tiny)}
+    fig, ax = plt.subplots()
+    plot.modes_over_training(ax, runs, {"x": "G_ema"})
+    x, y = ax.get_lines()[:2]
+    assert list(x.get_ydata()) == [s["modes"] for s in runs["x"].history["ema_mode_stats"]]
+    assert list(y.get_ydata()) == [s["modes"] for s in runs["y"].history["mode_stats"]]
+    plt.close(fig)

@@ -90,3 +90,13 @@ def test_the_sentences_say_what_the_runs_did():
     assert "trains 4 runs of 4 steps (seed 0, batch 16)" in drop
     assert "`papermill notebooks/x.ipynb out.ipynb" in drop and "(commit abc1234," in drop
     assert "12 s of training for this row)" in drop
+
+
+def test_reproduce_training_takes_more_items():
+    members = [dict(objective="nonsaturating", seed=0, data=d) for d in zoo.DATASETS]
+    out = train(members=members, steps=2, eval_every=2, batch_size=16, n_eval=100,
+                device="cpu", progress=False)
+    runs = {d: {"NS": r} for d, r in zip(zoo.DATASETS, out)}
+    drop = report.reproduce_training("y.ipynb", runs, [], extra=["the seeds: `z.json`"]).data
+    assert drop.endswith("* the seeds: `z.json`\n```") and "zoo's columns" not in drop
+    assert "(parameters: `device`, `steps`, `batch_size`, `lr`, `seed`, `eval_every`)" in drop
