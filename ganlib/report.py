@@ -164,8 +164,8 @@ def reproduce_training(notebook: str, runs: dict, zoo_cells: list[dict],
     items (the other committed files it renders); ``parameters``: its papermill parameters."""
     first = next(iter(next(iter(runs.values())).values()))
     c = first.config
-    items = [f"This page trains {sum(len(r) for r in runs.values())} runs of {c['steps']:,} steps "
-             f"(seed {c['seed']}, batch {c['batch_size']}) in one stacked `train` call: "
+    items = [f"This page trains {c['stack_size']} runs of {c['steps']:,} steps (seed "
+             f"{c['seed']}, batch {c['batch_size']}) in one stacked `train` call: "
              f"{first.seconds:.0f} s on {c['device']}.",
              f"Run it with other settings: `papermill notebooks/{notebook} out.ipynb -p steps "
              "20000 -p seed 1` (parameters: " + ", ".join(f"`{p}`" for p in parameters) + ")."]
