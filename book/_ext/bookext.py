@@ -7,7 +7,9 @@
 2. Chinese quotes: copies ``book/_ext/fonts`` (a subset of Noto Sans CJK SC with the glyphs the
    pages use, its licence and ``cjk.css``) into ``_static/fonts`` and links ``cjk.css`` from
    every page, so the quotes render on a machine without a CJK font.
-3. The ``claims-index`` directive renders ``book/claims.yml`` as a table whose
+3. Code boxes: ``css/book.css`` (copied into ``_static``) sets the monospace size at which a
+   code or output box holds 88 characters.
+4. The ``claims-index`` directive renders ``book/claims.yml`` as a table whose
    "checked in" column links to the labelled cell that asserts each claim.
    A label that does not exist is a broken reference, which fails a ``-W`` build.
 """
@@ -53,6 +55,7 @@ def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
 
 
 FONTS = Path(__file__).resolve().parent / "fonts"
+CSS = Path(__file__).resolve().parent / "css" / "book.css"     # the book's own styles
 
 
 def copy_fonts(app: Sphinx, exception: Exception | None) -> None:
@@ -62,6 +65,7 @@ def copy_fonts(app: Sphinx, exception: Exception | None) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for name in ("noto-sans-sc-subset.woff", "cjk.css", "OFL.txt"):
         shutil.copy2(FONTS / name, target / name)
+    shutil.copy2(CSS, Path(app.outdir) / "_static" / CSS.name)
 
 
 def load_claims(path: Path) -> list[dict]:
@@ -118,5 +122,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", copy_fonts)
     app.add_css_file("fonts/cjk.css")
+    app.add_css_file(CSS.name)
     app.add_directive("claims-index", ClaimsIndex)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
