@@ -184,8 +184,7 @@ NOT_YET = {"book/01_vanilla_gan", "book/02_fgan", "book/03_lsgan", "book/04_bgan
            "book/05_softmax_gan", "book/06_wgan", "book/07_improved_infogan", "book/08_dirac_gan",
            "book/how_fast", "notebooks/03_lsgan_training", "notebooks/04_bgan_training",
            "notebooks/05_softmax_gan_training", "notebooks/06_wgan_training",
-           "notebooks/08_loss_zoo",
-           "notebooks/10_training_dynamics"}
+           "notebooks/08_loss_zoo"}
 
 
 def test_every_chapter_opens_with_its_results_and_keeps_provenance_out_of_the_text(doms):
