@@ -139,11 +139,11 @@ def total_modes(runs: dict, generator: dict[str, str], label: str) -> int:
     return sum(stats_of(by_label[label], generator[label])["modes"] for by_label in runs.values())
 
 
-def zoo_modes(cell: dict) -> str:
+def zoo_modes(cell: dict, steps: bool = True) -> str:
     """A zoo cell's modes on both mixtures at its end, over its seeds: "7.8 ± 0.4 ring8 and
-    24.6 ± 0.5 grid25 modes after 20,000 steps"."""
+    24.6 ± 0.5 grid25 modes after 20,000 steps" (without the steps when ``steps`` is false)."""
     parts = [f"{cell[d]['modes_mean']:.1f} ± {cell[d]['modes_std']:.1f} {d}" for d in DATASETS]
-    return " and ".join(parts) + f" modes after {cell['steps']:,} steps"
+    return " and ".join(parts) + " modes" + (f" after {cell['steps']:,} steps" if steps else "")
 
 
 def r1_effect(runs: dict, generator: dict[str, str], without: str, with_r1: str) -> str:

@@ -86,6 +86,7 @@ def test_the_sentences_say_what_the_runs_did():
     z.update(seconds=12.0, made_with={"git": "abc1234"})
     z["grid25"] = {**z["grid25"], "modes_mean": 24.0, "modes_std": 1.25}
     assert report.zoo_modes(z) == "7.5 ± 0.5 ring8 and 24.0 ± 1.2 grid25 modes after 1,000 steps"
+    assert report.zoo_modes(z, steps=False) == "7.5 ± 0.5 ring8 and 24.0 ± 1.2 grid25 modes"
     drop = report.reproduce_training("x.ipynb", runs, [z]).data
     assert "trains 4 runs of 4 steps (seed 0, batch 16)" in drop
     assert "`papermill notebooks/x.ipynb out.ipynb" in drop and "(commit abc1234," in drop
