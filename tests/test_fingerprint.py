@@ -67,7 +67,8 @@ def test_the_unedited_copy_passes_the_guard(tmp_path):
     out = recompute(tmp_path)
     assert out["checks"]["quality.json"]["labels"] == list(QUALITY["fingerprint"])
     assert out["mismatches"] == {"quality.json": [], "mode_hopping.json": [], "fgan_seeds.json": [],
-                                "critic_budget.json": [], "r1_mixtures.json": [], "zoo_search.json": []}
+                                "critic_budget.json": [], "r1_mixtures.json": [], "zoo_search.json": [],
+                                "loss_zoo.json": []}
 
 
 def test_other_kernels_and_one_thread_pass_the_guard():
@@ -77,7 +78,8 @@ def test_other_kernels_and_one_thread_pass_the_guard():
     out = recompute(ROOT, "--threads", "1", ATEN_CPU_CAPABILITY="default")
     assert out["capability"] == "DEFAULT" and out["threads"] == 1
     assert out["mismatches"] == {"quality.json": [], "mode_hopping.json": [], "fgan_seeds.json": [],
-                                "critic_budget.json": [], "r1_mixtures.json": [], "zoo_search.json": []}
+                                "critic_budget.json": [], "r1_mixtures.json": [], "zoo_search.json": [],
+                                "loss_zoo.json": []}
 
 
 def test_a_fingerprint_is_a_prefix_of_the_longer_run():

@@ -92,8 +92,8 @@ def test_the_lr_parameter_overrides_the_zoos_learning_rate(tmp_path):
     nb = pm.execute_notebook(str(path), str(tmp_path / "lr.ipynb"), cwd=str(path.parent),
                              parameters={**CI_PARAMETERS, "steps": 60, "eval_every": 30, "lr": 5e-4},
                              kernel_name="python3", progress_bar=False)
-    printed = "".join(o.get("text", "") for o in outputs(nb, "stream"))
-    assert printed.count("lr D 0.0005 G 0.0005 ") == 4, printed
+    tables = "".join("".join(o["data"]["text/markdown"]) for o in outputs(nb, "text/markdown"))
+    assert tables.count("| adam | 0.0005 | 0.0005 |") == 4, tables     # the settings table
 
 
 def test_a_notebook_that_reaches_for_the_network_fails(tmp_path):

@@ -4,6 +4,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ganlib import fingerprint, losses, recipes, zoo
@@ -339,3 +340,28 @@ def test_the_search_table_names_each_cells_choice_and_counts_the_seeds_agreeing(
     assert lines[2].startswith(f"| {first['objective']} | {first['row']} | "
                                f"{first['best'].replace(' | ', ' · ')} | "
                                f"{first['scored'][first['best']]['score']:.2f} |")
+
+
+def test_the_committed_two_row_zoo_trains_the_chosen_rows_on_the_reported_seeds():
+    """results/loss_zoo.json (written cell by cell by benchmarks/loss_zoo.py; its float64
+    fingerprints are checked by tests/test_fingerprint.py): every cell trains the row the search
+    chose (recipes.chosen) — an R1 row with the penalty, a recipe row without — on seeds 0–4 and both mixtures, and its summary agrees with its curves."""
+    import loss_zoo                                    # benchmarks/
+    result = json.loads((RESULTS / "loss_zoo.json").read_text())
+    assert result["seeds"] == loss_zoo.SEEDS == [0, 1, 2, 3, 4]
+    assert result["seconds"] == pytest.approx(sum(c["seconds"] for c in result["cells"].values()))
+    for name, cell in result["cells"].items():
+        objective, row = name.split(" / ")
+        member, ema = recipes.chosen(objective, row)
+        assert cell["choice"] == recipes.ZOO_CHOICE[name] and cell["member"] == zoo._jsonable(member)
+        assert (member.get("r1", 0) > 0) == (row == "R1")        # R1 rows use the penalty
+        for data in zoo.DATASETS:
+            s = cell[data]
+            check_cell(s, zoo.K_OF[data], loss_zoo.SEEDS)
+            assert s["ema"] == ema and s["curves"]["raw"]["step"][-1] == cell["steps"]
+            chosen = s["seed_curves"]["G_ema" if ema else "G"]
+            assert [m[-1] for m in chosen["modes"]] == [p["modes"] for p in s["per_seed"]]
+            assert s["flat"] == (abs(s["drift"]["G_ema" if ema else "G"]) < zoo.FLAT)
+            mean = np.mean(s["score_curves"]["G_ema" if ema else "G"], axis=0)
+            assert s["drift"]["G_ema" if ema else "G"] == pytest.approx(
+                zoo.drift(s["curves"]["raw"]["step"], mean), abs=1e-12)
