@@ -140,12 +140,21 @@ def modes_over_training(ax, runs: dict, generator: dict[str, str] | None = None)
 
 def per_mixture(runs: dict, draw, title: str = "{data}", figsize=(10, 3.3)):
     """One panel per mixture, side by side: ``draw(ax, runs[data])`` for each key of ``runs``
-    (``{data: {label: run}}``), titled ``title.format(data=data)``.  Returns the figure."""
+    (``{data: {label: run}}``), titled ``title.format(data=data)``.  The panels share one
+    legend, below them and off the data (the panels' own legends are removed).  Returns the
+    figure."""
     fig, axes = plt.subplots(1, len(runs), figsize=figsize, squeeze=False)
     for ax, (data, by_label) in zip(axes[0], runs.items()):
         draw(ax, by_label)
         ax.set_title(title.format(data=data), fontsize=10)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    for ax in axes[0]:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
     fig.tight_layout()
+    if handles:
+        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                   ncol=min(len(labels), 4), fontsize=8, frameon=False)
     return fig
 
 

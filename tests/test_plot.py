@@ -19,6 +19,10 @@ def test_per_mixture_draws_one_titled_panel_per_mixture_with_its_own_runs():
         K = runs[data]["ns"].data.n_modes
         assert ax.get_ylabel() == f"modes covered (of {K})"
         assert list(ax.get_lines()[0].get_xdata()) == [0, 2, 4]
+        assert ax.get_legend() is None                          # one shared legend instead
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["ns"]
+    assert legend.get_window_extent().y1 <= min(ax.get_window_extent().y0 for ax in axes)
     plt.close(fig)
 
 
