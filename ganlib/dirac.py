@@ -143,6 +143,23 @@ def penalty(kind: str, weight: sp.Expr, center: sp.Expr = sp.S.Zero) -> sp.Expr:
     raise ValueError(f"penalty: unknown kind {kind!r}; valid: r1, r2, gp")
 
 
+def linearised(name: str, gamma: float = 0.0, **params) -> dict:
+    """The Dirac-GAN of objective ``name`` (``symbolic_losses``, ``params`` as in
+    ``losses.get``) linearised at its equilibrium, with an R1 term (γ/2)ψ² of weight ``gamma``
+    in the critic's loss (``penalty``; 0: plain gradient play).  Returns ``beta`` (β*),
+    ``omega`` (√(−g_s d_s), the angular speed of plain play; 0 where ``g_s`` = ∂L_G/∂s
+    vanishes and the equilibria form a line) and ``eigenvalues``: the (θ, ψ) block's, as
+    complex numbers.  The equilibrium attracts when every eigenvalue has a negative real part
+    (Mescheder et al. 2018, Theorem 4.1 for R1); a zero eigenvalue leaves θ unpulled."""
+    L_D, L_G = symbolic_losses(name, **params)
+    b = equilibrium(L_D)
+    J = jacobian(vector_field(L_D, L_G, penalty("r1", sp.nsimplify(gamma))), b)
+    g_s, d_s = -J[0, 1], -J[1, 0]
+    return dict(beta=b, omega=float(sp.sqrt(sp.Max(-g_s * d_s, 0))),
+                eigenvalues=[complex(sp.N(e)) for e, k in J[:2, :2].eigenvals().items()
+                             for _ in range(k)])
+
+
 def alternating_map(J2: sp.Matrix, h: sp.Expr, n_critic: sp.Expr = 1) -> sp.Matrix:
     """The linearised update of (θ, ψ) by one round of *alternating* gradient steps of size h:
     ``n_critic`` critic steps with θ held, then one generator step with the new ψ — the order

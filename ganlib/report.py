@@ -180,3 +180,71 @@ def reproduce_training(notebook: str, runs: dict, zoo_cells: list[dict],
                      "search seeds " + " and ".join(map(str, committed("zoo_search")["seeds"]))
                      + ").")
     return reproduce(items + list(extra))
+
+
+# ---- the "Which objective, when" page ----------------------------------------------------------
+
+# Each zoo objective as the book names it, and the training chapter that trains it.
+CHAPTERS = {"minimax": ("minimax (saturating)", "01_vanilla_gan_training"),
+            "nonsaturating": ("non-saturating", "01_vanilla_gan_training"),
+            "fgan": ("f-GAN (JS)", "02_fgan_training"),
+            "lsgan": ("LSGAN", "03_lsgan_training"),
+            "bgan": ("BGAN", "04_bgan_training"),
+            "softmax": ("Softmax GAN", "05_softmax_gan_training"),
+            "wgan": ("WGAN", "06_wgan_training"),
+            "wgan-gp": ("WGAN-GP", "06_wgan_training"),
+            "hinge": ("hinge", "06_wgan_training")}
+
+
+def objective_link(objective: str, root: str = "../notebooks/") -> str:
+    """The objective's name linked to its training chapter (a MyST ``{doc}`` role)."""
+    if objective not in CHAPTERS:
+        raise ValueError(f"objective_link: unknown objective {objective!r}; valid: "
+                         f"{', '.join(CHAPTERS)}")
+    name, doc = CHAPTERS[objective]
+    return f"{{doc}}`{name} <{root}{doc}>`"
+
+
+def _row_cell(cell: dict) -> str:
+    """A zoo cell's two mixtures in one table cell: modes ± std and HQ, ring8 then grid25."""
+    return " · ".join(f"{cell[d]['modes_mean']:.1f} ± {cell[d]['modes_std']:.1f} "
+                      f"({100 * cell[d]['hq_mean']:.0f} %)" for d in DATASETS)
+
+
+def zoo_by_objective(result: dict, objectives: list[str]) -> str:
+    """The two-row zoo with one line per objective: each row's modes (mean ± std over the
+    seeds) and HQ on ring8 · grid25, the R1 row's γ, and the critic steps per generator step."""
+    lines = ["| objective | its recipe: ring8 · grid25 | with R1: ring8 · grid25 | R1's γ "
+             "| critic steps |", "|---|---|---|---|---|"]
+    for o in objectives:
+        recipe, r1 = (zoo_cell(result, f"{o} / {row}") for row in ("recipe", "R1"))
+        lines.append(f"| {objective_link(o)} | {_row_cell(recipe)} | {_row_cell(r1)} | "
+                     f"{r1['member']['r1']:g} | {recipe['member'].get('n_critic', 1)} |")
+    return "\n".join(lines)
+
+
+def meets(cell: dict, target: dict) -> bool:
+    """Whether a zoo cell covers at least ``target[mixture]`` modes on average on every mixture."""
+    return all(cell[d]["modes_mean"] >= target[d] for d in DATASETS)
+
+
+def dynamics_table(dynamics: dict[str, dict]) -> str:
+    """The Dirac-GAN near its equilibrium, one line per objective: ``dynamics[objective]`` holds
+    ``plain`` and ``r1`` (``dirac.linearised`` without and with the zoo's γ) and ``gamma``."""
+    def describe(lin: dict) -> str:
+        eig = lin["eigenvalues"]
+        worst = max(e.real for e in eig)
+        shown = ", ".join(f"{e.real:.2f}" + (f" ± {abs(e.imag):.2f}i" if e.imag else "")
+                          for e in sorted(eig, key=lambda e: (e.real, e.imag)) if e.imag >= 0)
+        if all(abs(e) < 1e-12 for e in eig):
+            return "a line of equilibria (eigenvalues 0, 0)"
+        if worst < -1e-12:
+            return f"attracts (eigenvalues {shown})"
+        if all(abs(e.imag) > 1e-12 for e in eig):
+            return f"circles, ω = {lin['omega']:.2f}"
+        return f"θ is not pulled (eigenvalues {shown})"
+    lines = ["| objective | plain gradient play | with R1 at the zoo's γ |", "|---|---|---|"]
+    for o, d in dynamics.items():
+        lines.append(f"| {objective_link(o)} | {describe(d['plain'])} | γ = {d['gamma']:g}: "
+                     f"{describe(d['r1'])} |")
+    return "\n".join(lines)

@@ -77,3 +77,23 @@ def test_bad_arguments_name_the_valid_choices():
         dirac.penalty("r3", 1)
     with pytest.raises(ValueError, match="valid names: minimax"):
         dirac.symbolic_losses("gan")
+
+
+def test_linearised_gives_the_closed_form_eigenvalues_with_and_without_r1():
+    # circling objectives: the (θ, ψ) block [[0, -g_s], [-d_s, -γ]], ω² = -g_s d_s
+    for name, params, omega in (("minimax", {}, 0.5), ("wgan", {}, 1.0),
+                                ("lsgan", dict(a=0, b=1, c=1), 0.5),
+                                ("fgan", dict(divergence="js"), 0.25)):
+        plain = dirac.linearised(name, **params)
+        assert plain["omega"] == pytest.approx(omega, abs=1e-12)
+        assert sorted(e.imag for e in plain["eigenvalues"]) == pytest.approx([-omega, omega])
+        for gamma in (1.0, 10.0):
+            expected = np.roots([1, gamma, omega**2])           # λ² + γλ + ω² = 0
+            got = dirac.linearised(name, gamma=gamma, **params)["eigenvalues"]
+            assert sorted(got, key=lambda e: (e.real, e.imag)) == pytest.approx(
+                sorted(expected, key=lambda e: (e.real, e.imag)), abs=1e-12)
+    # BGAN and Softmax GAN: g_s = 0, a line of equilibria; R1 leaves an eigenvalue 0
+    for name in ("bgan", "softmax"):
+        assert dirac.linearised(name)["omega"] == 0
+        assert sorted(e.real for e in dirac.linearised(name, gamma=3.0)["eigenvalues"]) == \
+            pytest.approx([-3.0, 0.0], abs=1e-12)

@@ -101,3 +101,31 @@ def test_reproduce_training_takes_more_items():
     drop = report.reproduce_training("y.ipynb", runs, [], extra=["the seeds: `z.json`"]).data
     assert drop.endswith("* the seeds: `z.json`\n```") and "zoo's columns" not in drop
     assert "(parameters: `device`, `steps`, `batch_size`, `lr`, `seed`, `eval_every`)" in drop
+
+
+def zoo_row(objective: str, row: str, modes: tuple[float, float], n_critic: int = 1) -> dict:
+    member = {"objective": objective, "n_critic": n_critic, **({"r1": 10.0} if row == "R1" else {})}
+    return {"objective": objective, "row": row, "member": member,
+            **{d: {"modes_mean": m, "modes_std": 0.5, "hq_mean": 0.9} for d, m in zip(zoo.DATASETS, modes)}}
+
+
+def test_the_guide_tables_put_each_objectives_two_rows_on_one_line():
+    result = {"cells": {"wgan / recipe": zoo_row("wgan", "recipe", (6.0, 20.0), 5),
+                        "wgan / R1": zoo_row("wgan", "R1", (8.0, 24.5), 1)}}
+    table = report.zoo_by_objective(result, ["wgan"]).splitlines()
+    assert table[2] == ("| {doc}`WGAN <../notebooks/06_wgan_training>` | 6.0 ± 0.5 (90 %) · "
+                        "20.0 ± 0.5 (90 %) | 8.0 ± 0.5 (90 %) · 24.5 ± 0.5 (90 %) | 10 | 5 |")
+    assert not report.meets(result["cells"]["wgan / recipe"], zoo.R1_TARGET)
+    assert report.meets(result["cells"]["wgan / R1"], zoo.R1_TARGET)
+    with pytest.raises(ValueError, match="unknown objective 'gan'; valid: minimax"):
+        report.objective_link("gan")
+
+
+def test_the_dynamics_table_says_circles_attracts_or_not_pulled():
+    lin = lambda eig, omega=0.0: {"eigenvalues": eig, "omega": omega}
+    rows = report.dynamics_table({
+        "wgan": dict(gamma=1.0, plain=lin([1j, -1j], 1.0), r1=lin([-0.5 + 0.866j, -0.5 - 0.866j])),
+        "bgan": dict(gamma=1.0, plain=lin([0j, 0j]), r1=lin([-1 + 0j, 0j]))}).splitlines()
+    assert rows[2].endswith("| circles, ω = 1.00 | γ = 1: attracts (eigenvalues -0.50 ± 0.87i) |")
+    assert rows[3].endswith("| a line of equilibria (eigenvalues 0, 0) | γ = 1: θ is not pulled "
+                            "(eigenvalues -1.00, 0.00) |")
