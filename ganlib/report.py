@@ -248,3 +248,28 @@ def dynamics_table(dynamics: dict[str, dict]) -> str:
         lines.append(f"| {objective_link(o)} | {describe(d['plain'])} | γ = {d['gamma']:g}: "
                      f"{describe(d['r1'])} |")
     return "\n".join(lines)
+
+
+def _rate(x: float) -> str:
+    return f"{x:.0e}".replace("e-0", "e-")                      # 0.0001 → 1e-4
+
+
+def optimiser(settings: dict) -> str:
+    """An optimiser's settings as a table cell: "Adam, D 1e-4, G 1e-3, β = (0.5, 0.999)"."""
+    rates = (_rate(settings["lr_d"]) if settings["lr_d"] == settings["lr_g"]
+             else f"D {_rate(settings['lr_d'])}, G {_rate(settings['lr_g'])}")
+    if settings["optimizer"] == "rmsprop":
+        return f"RMSProp, {rates}"
+    return f"Adam, {rates}, β = ({settings['betas'][0]:g}, {settings['betas'][1]:g})"
+
+
+def recipes_table() -> str:
+    """Each objective's recipe (``recipes.RECIPES``): its optimiser, critic steps and the source
+    of its numbers."""
+    from .recipes import RECIPES
+    lines = ["| objective | optimiser | critic steps | source |", "|---|---|---|---|"]
+    for o, recipe in RECIPES.items():
+        s = recipe["settings"]
+        lines.append(f"| {objective_link(o)} | {optimiser(s)} | {s.get('n_critic', 1)} | "
+                     f"{recipe['source']} |")
+    return "\n".join(lines)

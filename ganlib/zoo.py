@@ -28,7 +28,7 @@ import numpy as np
 from . import fingerprint
 from .losses import names as _objective_names
 from .metrics import players_at
-from .recipes import CHOICE, PACGAN_TABLE1, PUBLISHED, settings_of
+from .recipes import CHOICE, PACGAN_STEPS, PACGAN_TABLE1, PUBLISHED, settings_of
 from .settings import N_EVAL, Settings
 from .train import train
 
@@ -294,7 +294,7 @@ def ranking_markdown(result: dict, pacgan: bool = True) -> str:
     """The two-row zoo as one Markdown table, best first (``ranking``): per mixture modes · HQ
     (%) · rKL as mean ± std over the seeds, of the generator the search chose; a curve still
     moving at the end (``drift`` ≥ ``FLAT``) is marked ↗.  PacGAN's Table 1 rows (means over
-    10 trials, its own networks and ~400,000 steps) follow."""
+    10 trials, its own networks and ``PACGAN_STEPS``) follow."""
     lines = ["| # | objective | row | steps | ring8: modes · HQ % · rKL | "
              "grid25: modes · HQ % · rKL | score |", "|---|---|---|---|---|---|---|"]
     for rank, e in enumerate(ranking(result), 1):
@@ -309,7 +309,7 @@ def ranking_markdown(result: dict, pacgan: bool = True) -> str:
                 continue
             cells = " | ".join(f"{r[d][0]:g} · {100 * r[d][1]:.1f} · {r[d][2]:.2f}"
                                for d in DATASETS)
-            lines.append(f"| — | *{r['method']}* | *PacGAN Table 1* | ≈400,000 | {cells} | — |")
+            lines.append(f"| — | *{r['method']}* | *PacGAN Table 1* | ≈{PACGAN_STEPS:,} | {cells} | — |")
     return "\n".join(lines)
 
 

@@ -129,3 +129,14 @@ def test_the_dynamics_table_says_circles_attracts_or_not_pulled():
     assert rows[2].endswith("| circles, ω = 1.00 | γ = 1: attracts (eigenvalues -0.50 ± 0.87i) |")
     assert rows[3].endswith("| a line of equilibria (eigenvalues 0, 0) | γ = 1: θ is not pulled "
                             "(eigenvalues -1.00, 0.00) |")
+
+
+def test_the_recipes_table_cites_every_objectives_source():
+    from ganlib import recipes
+    rows = report.recipes_table().splitlines()[2:]
+    assert len(rows) == len(recipes.RECIPES)
+    for row, (o, recipe) in zip(rows, recipes.RECIPES.items()):
+        assert row.endswith(f"| {recipe['source']} |"), o
+    assert report.optimiser(dict(optimizer="adam", lr_d=1e-4, lr_g=1e-3, betas=(0.5, 0.999))) == \
+        "Adam, D 1e-4, G 1e-3, β = (0.5, 0.999)"
+    assert report.optimiser(dict(optimizer="rmsprop", lr_d=5e-5, lr_g=5e-5)) == "RMSProp, 5e-5"
