@@ -15,8 +15,10 @@ over mixtures and seeds.  Networks, batch and evaluation are the zoo's budget (`
 every cell trains ``STEPS`` steps with ``EVALS`` evaluations, so the curves say whether it is
 still moving.
 
-**Resumable by cell.**  A cell is one objective × row (16 members, one ``train`` call); the file
-is rewritten after each cell, and a cell already in the file with the same settings is skipped.
+**Resumable.**  A cell is one objective × row (16 members, one ``train`` call per optimiser);
+it saves its stacks to ``results/checkpoints/`` every ``CHECKPOINT_EVERY`` steps and a stopped
+sitting resumes from there; the file is rewritten after each cell, and a cell already in the
+file with the same settings is skipped.
 Each cell records its best candidate, the best by each search seed alone (``best_by_seed``: how
 often they differ is the search's noise), its curves, its CPU seconds, the code it was made with,
 and a float64 fingerprint of its first member (``fingerprint.prefix``) that ties it to the code.
@@ -27,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,8 @@ STEPS = 10_000
 EVALS = 20                       # evaluations per run: the curves' resolution
 K = {"ring8": 8, "grid25": 25}
 GENERATORS = {"G": "mode_stats", "G_ema": "ema_mode_stats"}
+CHECKPOINTS = RESULT.parent / "checkpoints"
+CHECKPOINT_EVERY = 1_000
 
 
 def settings(steps: int) -> dict:
@@ -67,14 +70,24 @@ def _stats(s: dict) -> dict:
 
 
 def search_cell(objective: str, row: str, steps: int, device=None,
-                made_with: dict | None = None) -> dict:
+                made_with: dict | None = None, checkpoints: Path = CHECKPOINTS) -> dict:
     """Train one cell and score its candidates; ``made_with`` names the code (taken when the
     process started: the code it imported)."""
     keys, members = cell_members(objective, row)
     common = settings(steps)
-    t0 = time.perf_counter()
-    runs = train(members=members, device=device, progress=False, **common)
-    seconds = time.perf_counter() - t0
+    # One train call per optimiser (WGAN's recipe row tries RMSProp and Adam: two stacks), each
+    # checkpointed, so a stopped sitting resumes the cell where it was (bit for bit).
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    runs, seconds = [None] * len(members), 0.0
+    for opt in dict.fromkeys(m.get("optimizer", "adam") for m in members):
+        idx = [i for i, m in enumerate(members) if m.get("optimizer", "adam") == opt]
+        ckpt = checkpoints / f"search--{objective}--{row}--{opt}.pt"
+        part = train(members=[members[i] for i in idx], device=device, progress=False,
+                     checkpoint=ckpt, resume=ckpt if ckpt.exists() else None,
+                     checkpoint_every=max(common["eval_every"], CHECKPOINT_EVERY), **common)
+        for i, r in zip(idx, part):
+            runs[i] = r
+        seconds += part[0].seconds                  # over every sitting
     scored: dict = {}
     for name in recipes.candidates(objective, row):
         for generator, key in GENERATORS.items():
@@ -118,7 +131,9 @@ def main(argv=None) -> int:
     objectives = args.objectives or list(recipes.RECIPES)
     made_with = code_version()                   # before training: later edits do not count
     if args.quick:
-        cell = search_cell(objectives[0], args.rows[0], 200, args.device)
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            cell = search_cell(objectives[0], args.rows[0], 200, args.device, made_with, Path(tmp))
         print(json.dumps({k: cell[k] for k in ("best", "best_by_seed", "seconds")}))
         return 0
     head = {"seeds": SEARCH_SEEDS, "settings": zoo._jsonable(settings(STEPS)),
