@@ -113,7 +113,7 @@ def lsgan_g(real: Tensor, fake: Tensor, c: float) -> Tensor:
 
 
 def bgan_g(real: Tensor, fake: Tensor) -> Tensor:
-    r"""Boundary-seeking generator loss (Hjelm et al. 2017, eq. 8):
+    r"""Boundary-seeking generator loss (Hjelm et al. 2018, eq. 8):
 
         L_G = ½ E_q[(log D(x) - log(1 - D(x)))²] = ½ E_q[v²]
 
