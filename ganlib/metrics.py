@@ -238,3 +238,28 @@ def discriminator_outputs(run, n: int = 2500, seed: int = 1) -> tuple[torch.Tens
         real = run.data.sample(n, generator=g, device=device)
         fake = run.G(torch.randn(n, run.config["latent_dim"], generator=g, device=device))
         return run.D(real)[:, 0], run.D(fake)[:, 0]
+
+
+def critic_check(run, n: int = 1000, seed: int = 1) -> dict:
+    r"""Is a trained critic's value a Wasserstein distance?  On ``n`` real samples and ``n`` of
+    the raw ``run.G`` (drawn with ``seed``):
+
+    * ``estimate``: the critic's difference of means E_p[D] − E_q[D], what WGAN's critic loss
+      maximises;
+    * ``w1``: the exact W₁ between the two samples (``empirical_w1``) — any K-Lipschitz critic's
+      estimate is at most K·W₁ (Kantorovich–Rubinstein duality);
+    * ``max_grad``: the largest ‖∇ₓD‖ on the real, generated and interpolated points (random
+      mixes of a real and a generated one, where WGAN-GP's penalty acts) — the critic's
+      Lipschitz constant, seen from below.
+    """
+    device = next(run.G.parameters()).device
+    g = torch.Generator(device=device).manual_seed(seed)
+    real = run.data.sample(n, generator=g, device=device)
+    with torch.no_grad():
+        fake = run.G(torch.randn(n, run.config["latent_dim"], generator=g, device=device))
+        estimate = float(run.D(real).mean() - run.D(fake).mean())
+    eps = torch.rand(n, 1, generator=g, device=device)
+    points = torch.cat([real, fake, eps * real + (1 - eps) * fake]).requires_grad_(True)
+    (grad,) = torch.autograd.grad(run.D(points).sum(), points)
+    return {"estimate": estimate, "w1": empirical_w1(real, fake),
+            "max_grad": float(grad.norm(dim=1).max())}

@@ -265,3 +265,18 @@ def test_a_nan_in_infogan_is_reported_as_the_quantity_that_turned(monkeypatch):
 def test_a_bad_setting_is_reported_by_the_function_that_was_called(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_critic_check_bounds_a_lipschitz_critic_by_its_constant_times_w1():
+    from ganlib.train import train
+    run = train("wgan", "ring8", steps=2, batch_size=16, hidden=8, eval_every=2, n_eval=50,
+                progress=False, device="cpu")
+    for slope in (1.0, 3.0):
+        critic = torch.nn.Linear(2, 1, bias=False)
+        with torch.no_grad():                    # D(x) = slope · u·x, u a unit vector
+            critic.weight.copy_(slope * torch.tensor([[0.6, 0.8]]))
+        run.D = critic
+        check = metrics.critic_check(run, n=200)
+        assert math.isclose(check["max_grad"], slope, rel_tol=1e-6)
+        assert check["estimate"] <= slope * check["w1"] + 1e-6
+        assert check["w1"] > 0
