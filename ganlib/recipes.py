@@ -154,6 +154,7 @@ ZOO_CHOICE: dict[str, str] = {
     "hinge / R1": "lr ×3, γ = 1 | G_ema",
     "fgan / recipe": "lr ×3 | G_ema",
     "fgan / R1": "lr ×3, γ = 1 | G_ema",
+    "wgan-gp / recipe": "other β₂ | G",
 }
 
 
