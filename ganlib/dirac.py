@@ -160,6 +160,17 @@ def linearised(name: str, gamma: float = 0.0, **params) -> dict:
                              for _ in range(k)])
 
 
+def of_member(member: dict, gamma: float | None = None) -> dict:
+    """``linearised`` for a ``train`` member dict (e.g. a loss-zoo row, ``recipes.chosen``):
+    its objective with the objective's own parameters, and R1's γ from ``member["r1"]``
+    (``gamma`` overrides it; 0: plain gradient play)."""
+    name = member["objective"]
+    params = {k: member[k] for k in _losses.parameters(name) if k in member}
+    if gamma is None:
+        gamma = member.get("r1") or 0.0
+    return linearised(name, gamma=gamma, **params)
+
+
 def alternating_map(J2: sp.Matrix, h: sp.Expr, n_critic: sp.Expr = 1) -> sp.Matrix:
     """The linearised update of (θ, ψ) by one round of *alternating* gradient steps of size h:
     ``n_critic`` critic steps with θ held, then one generator step with the new ψ — the order

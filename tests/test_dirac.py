@@ -79,6 +79,22 @@ def test_bad_arguments_name_the_valid_choices():
         dirac.symbolic_losses("gan")
 
 
+def test_of_member_linearises_a_zoo_row_with_its_own_parameters_and_gamma():
+    member = dict(objective="lsgan", optimizer="adam", lr_d=1e-4, lr_g=1e-3, a=0.0, b=1.0,
+                  c=1.0, r1=10.0, g_ema=0.999)                     # the LSGAN R1 row's keys
+    got = sorted(dirac.of_member(member)["eigenvalues"], key=lambda e: (e.real, e.imag))
+    assert got == pytest.approx(sorted(np.roots([1, 10.0, 0.25]), key=lambda e: (e.real, e.imag)),
+                                abs=1e-12)                         # λ² + γλ + ω², ω = 1/2
+    assert [e.real for e in dirac.of_member(member, gamma=0.0)["eigenvalues"]] == \
+        pytest.approx([0.0, 0.0], abs=1e-12)                      # plain play circles
+    r1_row = dict(objective="wgan", clip=None, n_critic=5, r1=1.0)  # WGAN-GP's R1 row
+    assert sorted(e.real for e in dirac.of_member(r1_row)["eigenvalues"]) == \
+        pytest.approx(sorted(np.roots([1, 1.0, 1.0]).real), abs=1e-12)
+    bgan = dict(objective="bgan", r1=1.0)
+    assert sorted(e.real for e in dirac.of_member(bgan)["eigenvalues"]) == \
+        pytest.approx([-1.0, 0.0], abs=1e-12)
+
+
 def test_linearised_gives_the_closed_form_eigenvalues_with_and_without_r1():
     # circling objectives: the (θ, ψ) block [[0, -g_s], [-d_s, -γ]], ω² = -g_s d_s
     for name, params, omega in (("minimax", {}, 0.5), ("wgan", {}, 1.0),
