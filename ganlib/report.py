@@ -162,11 +162,14 @@ def reproduce_training(notebook: str, runs: dict, zoo_cells: list[dict],
     """The "Reproduce this page" dropdown of a training chapter that trains ``runs`` in one
     ``train`` call and sets them beside ``zoo_cells`` of ``loss_zoo.json``; ``extra``: more
     items (the other committed files it renders); ``parameters``: its papermill parameters."""
-    first = next(iter(next(iter(runs.values())).values()))
-    c = first.config
-    items = [f"This page trains {c['stack_size']} runs of {c['steps']:,} steps (seed "
-             f"{c['seed']}, batch {c['batch_size']}) in one stacked `train` call: "
-             f"{first.seconds:.0f} s on {c['device']}.",
+    every = [run for by_label in runs.values() for run in by_label.values()]
+    c = every[0].config
+    stacks = {run.seconds: run.config["stack_size"] for run in every}   # a stack's runs share its time
+    how = ("one stacked `train` call" if len(stacks) == 1 else
+           f"one `train` call, as {len(stacks)} stacks of "
+           + ", ".join(str(n) for n in stacks.values()))
+    items = [f"This page trains {len(every)} runs of {c['steps']:,} steps (seed {c['seed']}, "
+             f"batch {c['batch_size']}) in {how}: {sum(stacks):.0f} s on {c['device']}.",
              f"Run it with other settings: `papermill notebooks/{notebook} out.ipynb -p steps "
              "20000 -p seed 1` (parameters: " + ", ".join(f"`{p}`" for p in parameters) + ")."]
     if zoo_cells:

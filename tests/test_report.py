@@ -103,6 +103,21 @@ def test_reproduce_training_takes_more_items():
     assert "(parameters: `device`, `steps`, `batch_size`, `lr`, `seed`, `eval_every`)" in drop
 
 
+def test_reproduce_training_counts_every_stack_of_the_call():
+    """Members that cannot share a stack (here: 1 and 2 critic steps) train as several stacks
+    of one call; the dropdown counts every run and adds the stacks' times."""
+    members = [dict(objective="nonsaturating", seed=0, data=d, n_critic=k)
+               for k in (1, 2) for d in zoo.DATASETS]
+    out = train(members=members, steps=2, eval_every=2, batch_size=16, n_eval=100,
+                device="cpu", progress=False)
+    runs = {d: {"one": out[i], "two": out[2 + i]} for i, d in enumerate(zoo.DATASETS)}
+    drop = report.reproduce_training("w.ipynb", runs, []).data
+    total = out[0].seconds + out[2].seconds
+    assert out[0].seconds != out[2].seconds and out[0].seconds == out[1].seconds
+    assert (f"trains 4 runs of 2 steps (seed 0, batch 16) in one `train` call, as 2 stacks "
+            f"of 2, 2: {total:.0f} s on cpu.") in drop
+
+
 def zoo_row(objective: str, row: str, modes: tuple[float, float], n_critic: int = 1) -> dict:
     member = {"objective": objective, "n_critic": n_critic, **({"r1": 10.0} if row == "R1" else {})}
     return {"objective": objective, "row": row, "member": member,
