@@ -89,15 +89,16 @@ def snapshots(runs: dict, ncols: int = 6, size: float = 1.6):
     return fig
 
 
-def final_samples(rows: dict[str, dict], size: float = 1.6, generator: str = "G"):
+def final_samples(rows: dict[str, dict], size: float = 1.6, generator: str | dict = "G"):
     """Small multiples of the last samples: one row per ``rows`` key (e.g. "without R1",
     "with R1"), one column per run of its ``{label: Run}``, of the raw ``"G"`` or the
-    averaged ``"G_ema"``."""
+    averaged ``"G_ema"`` (one for every row, or ``{row: generator}``)."""
     ncols = max(len(r) for r in rows.values())
     fig, axes = plt.subplots(len(rows), ncols, figsize=(size * ncols, size * len(rows) + 0.3),
                              squeeze=False)
-    key = "ema_samples" if generator == "G_ema" else "samples"
     for ax_row, (row_label, runs) in zip(axes, rows.items()):
+        which = generator[row_label] if isinstance(generator, dict) else generator
+        key = "ema_samples" if which == "G_ema" else "samples"
         for ax, (label, run) in zip(ax_row, runs.items()):
             samples(ax, run.history[key][-1], run.data, label, c=color(run.objective))
         for ax in ax_row[len(runs):]:

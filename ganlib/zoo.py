@@ -284,32 +284,35 @@ def ranking(result: dict) -> list[dict]:
     return sorted(out, key=lambda e: -e["score"])
 
 
-def _triple(s: dict) -> str:
-    rkl = "—" if s["rkl_mean"] is None else f"{s['rkl_mean']:.2f} ± {s['rkl_std']:.2f}"
-    return (f"{s['modes_mean']:.1f} ± {s['modes_std']:.1f} · "
-            f"{100 * s['hq_mean']:.1f} ± {100 * s['hq_std']:.1f} · {rkl}")
+def _spread(s: dict, key: str, fmt: str, scale: float = 1.0) -> str:
+    if s[f"{key}_mean"] is None:
+        return "—"
+    return f"{scale * s[f'{key}_mean']:{fmt}} ± {scale * s[f'{key}_std']:{fmt}}"
 
 
 def ranking_markdown(result: dict, pacgan: bool = True) -> str:
-    """The two-row zoo as one Markdown table, best first (``ranking``): per mixture modes · HQ
-    (%) · rKL as mean ± std over the seeds, of the generator the search chose; a curve still
-    moving at the end (``drift`` ≥ ``FLAT``) is marked ↗.  PacGAN's Table 1 rows (means over
-    10 trials, its own networks and ``PACGAN_STEPS``) follow."""
-    lines = ["| # | objective | row | steps | ring8: modes · HQ % · rKL | "
-             "grid25: modes · HQ % · rKL | score |", "|---|---|---|---|---|---|---|"]
+    """The two-row zoo as one Markdown table, best first (``ranking``): per mixture the modes,
+    HQ (%) and rKL as mean ± std over the seeds, of the generator the search chose; a curve
+    still moving at the end (``drift`` ≥ ``FLAT``) is marked ↗ beside its modes.  PacGAN's
+    Table 1 rows (means over 10 trials, its own networks and ``PACGAN_STEPS``) follow."""
+    head = " | ".join(f"{d} {m}" if m == "modes" else m for d in DATASETS
+                      for m in ("modes", "HQ %", "rKL"))
+    lines = [f"| # | objective | row | {head} | score |", "|---|---|---|" + "---|" * 7]
     for rank, e in enumerate(ranking(result), 1):
         c = e["cell"]
         gen = "G_ema" if c[DATASETS[0]]["ema"] else "G"
-        mixtures = " | ".join(_triple(c[d]) + ("" if c[d]["flat"] else " ↗") for d in DATASETS)
-        lines.append(f"| {rank} | {e['objective']} | {e['row']} ({gen}) | {c['steps']:,} | "
-                     f"{mixtures} | {e['score']:.2f} ± {e['score_std']:.2f} |")
+        cells = " | ".join(
+            f"{_spread(c[d], 'modes', '.1f')}{'' if c[d]['flat'] else ' ↗'} | "
+            f"{_spread(c[d], 'hq', '.1f', 100)} | {_spread(c[d], 'rkl', '.2f')}" for d in DATASETS)
+        lines.append(f"| {rank} | {e['objective']} | {e['row']} ({gen}) | {cells} | "
+                     f"{e['score']:.2f} ± {e['score_std']:.2f} |")
     if pacgan:
         for r in PUBLISHED:
             if r["source"] != "PacGAN Table 1":
                 continue
-            cells = " | ".join(f"{r[d][0]:g} · {100 * r[d][1]:.1f} · {r[d][2]:.2f}"
-                               for d in DATASETS)
-            lines.append(f"| — | *{r['method']}* | *PacGAN Table 1* | ≈{PACGAN_STEPS:,} | {cells} | — |")
+            cells = " | ".join(f"{r[d][0]:g} | {100 * r[d][1]:.1f} | {r[d][2]:.2f}" for d in DATASETS)
+            lines.append(f"| — | *{r['method']}* | *PacGAN, ≈{PACGAN_STEPS // 1000:,}k steps* | "
+                         f"{cells} | — |")
     return "\n".join(lines)
 
 

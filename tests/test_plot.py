@@ -1,5 +1,6 @@
 """Plot helpers: what they draw, checked on the figure objects (the pictures are looked at in the book)."""
 
+import numpy as np
 import matplotlib
 
 matplotlib.use("Agg")
@@ -38,6 +39,13 @@ def test_final_samples_draws_one_row_per_setting_and_one_titled_panel_per_run():
     assert not axes[3].axison                                   # the empty panel is blank
     points = axes[0].collections[1].get_offsets()               # [0] is the means
     assert len(points) <= 50 and len(points) > 0
+    plt.close(fig)
+    # a generator per row: the raw G's samples on the first, G_ema's on the second
+    fig = plot.final_samples(rows, generator={"without R1": "G", "with R1": "G_ema"})
+    shown = [ax.collections[1].get_offsets() for ax in fig.get_axes()[:3]]
+    assert np.array_equal(shown[0], runs["a"].history["samples"][-1])
+    assert np.array_equal(shown[2], runs["a"].history["ema_samples"][-1])
+    assert not np.array_equal(shown[0], shown[2])
     plt.close(fig)
 
 

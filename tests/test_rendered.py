@@ -73,12 +73,15 @@ window.addEventListener('load', () => {
         wide.push('code: ' + longest.trim().slice(0, 60));
       }
     });
-    // tables wider than the text column (a table is clipped or scrolls, its last columns unseen)
+    // tables wider than the text column (a table is clipped or scrolls, its last columns unseen);
+    // a cell tagged full-width spans the margin too, so its tables may be as wide as the cell
     const column = document.querySelector('article.bd-article') || document.querySelector('main');
     if (column) {
       const right = column.getBoundingClientRect().right;
       document.querySelectorAll('article table').forEach(t => {
-        if (t.clientWidth > 0 && t.getBoundingClientRect().right > right + 1)
+        const wide_cell = t.closest('.tag_full-width');
+        const limit = wide_cell ? wide_cell.getBoundingClientRect().right : right;
+        if (t.clientWidth > 0 && t.getBoundingClientRect().right > limit + 1)
           wide.push('table: ' + (t.querySelector('th') || t).textContent.trim().slice(0, 60));
       });
     }

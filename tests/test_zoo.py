@@ -321,7 +321,8 @@ def test_a_loss_zoo_cell_resumes_and_extends_to_the_runs_of_one_call(tmp_path, m
     assert zoo.short_of_target(result, row=row, target={"ring8": 0, "grid25": 0}) == []
     table = zoo.ranking_markdown(result).splitlines()
     assert len(table) == 2 + 1 + 5 and table[2].startswith(f"| 1 | {objective} | {row} (")
-    assert "PacGAN4" in table[-1] and "24.8 · 93.6 · 0.04" in table[-1]
+    assert "PacGAN4" in table[-1] and "| 24.8 | 93.6 | 0.04 |" in table[-1]
+    assert table[0].count("|") == 11 and all(line.count("|") == 11 for line in table)
     import matplotlib
     matplotlib.use("Agg")
     from ganlib import plot
