@@ -226,6 +226,31 @@ def zoo_by_objective(result: dict, objectives: list[str]) -> str:
     return "\n".join(lines)
 
 
+def choice_table(result: dict, objectives: list[str], unpulled: list[str] = ()) -> str:
+    """Each objective's two zoo rows in one line: the optimiser each trained with (R1's γ), each
+    row's rank among all the zoo's rows (``zoo.ranking``), and whether the R1 row covers the
+    bar (``zoo.R1_TARGET``) — or why not, when its Dirac-GAN leaves the generator unpulled
+    (``unpulled``: objectives whose linearised game with R1 keeps an eigenvalue 0)."""
+    from .zoo import R1_TARGET, ranking
+    rank = {e["name"]: i for i, e in enumerate(ranking(result), 1)}
+    n = len(rank)
+    lines = ["| objective | its recipe | with R1 | rank: recipe · R1 | with R1 |",
+             "|---|---|---|---|---|"]
+    for o in objectives:
+        recipe, r1 = (zoo_cell(result, f"{o} / {row}") for row in ("recipe", "R1"))
+        if meets(r1, R1_TARGET):
+            verdict = "every mode, on average, on both mixtures"
+        else:
+            verdict = "short: " + ", ".join(f"{r1[d]['modes_mean']:.1f} {d}" for d in DATASETS
+                                            if r1[d]["modes_mean"] < R1_TARGET[d])
+            if o in unpulled:
+                verdict += " (R1 leaves its generator unpulled)"
+        lines.append(f"| {objective_link(o)} | {optimiser(recipe['member'])} | "
+                     f"{optimiser(r1['member'])}, γ = {r1['member']['r1']:g} | "
+                     f"{rank[f'{o} / recipe']} · {rank[f'{o} / R1']} of {n} | {verdict} |")
+    return "\n".join(lines)
+
+
 def meets(cell: dict, target: dict) -> bool:
     """Whether a zoo cell covers at least ``target[mixture]`` modes on average on every mixture."""
     return all(cell[d]["modes_mean"] >= target[d] for d in DATASETS)

@@ -136,6 +136,28 @@ def test_the_guide_tables_put_each_objectives_two_rows_on_one_line():
         report.objective_link("gan")
 
 
+def test_the_choice_table_ranks_both_rows_and_says_why_an_r1_row_falls_short():
+    def cell(objective, row, modes, hq):
+        member = {"objective": objective, "optimizer": "adam", "lr_d": 3e-4, "lr_g": 3e-4,
+                  "betas": [0.5, 0.999], **({"r1": 1.0} if row == "R1" else {})}
+        per_mixture = {d: {"modes_mean": m, "modes_std": 0.0, "hq_mean": hq,
+                           "per_seed": [{"modes": m, "hq": hq, "rkl": 0.1}]}
+                       for d, m in zip(zoo.DATASETS, modes)}
+        return {"objective": objective, "row": row, "member": member, **per_mixture}
+    result = {"cells": {"bgan / recipe": cell("bgan", "recipe", (5, 12), 0.6),
+                        "bgan / R1": cell("bgan", "R1", (6, 20), 0.2),
+                        "lsgan / recipe": cell("lsgan", "recipe", (5, 21), 0.8),
+                        "lsgan / R1": cell("lsgan", "R1", (8, 25), 0.9)}}
+    lines = report.choice_table(result, ["lsgan", "bgan"], unpulled=["bgan"]).splitlines()
+    assert len(lines) == 4
+    assert lines[2] == ("| {doc}`LSGAN <../notebooks/03_lsgan_training>` | Adam, 3e-4, β = (0.5, 0.999) "
+                        "| Adam, 3e-4, β = (0.5, 0.999), γ = 1 | 2 · 1 of 4 | every mode, on average, "
+                        "on both mixtures |")
+    assert lines[3].endswith("| 3 · 4 of 4 | short: 6.0 ring8, 20.0 grid25 (R1 leaves its "
+                             "generator unpulled) |")
+    assert report.choice_table(result, ["bgan"]).endswith("short: 6.0 ring8, 20.0 grid25 |")
+
+
 def test_the_dynamics_table_says_circles_attracts_or_not_pulled():
     lin = lambda eig, omega=0.0: {"eigenvalues": eig, "omega": omega}
     rows = report.dynamics_table({
