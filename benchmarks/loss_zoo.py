@@ -86,6 +86,22 @@ def run_cell(objective: str, row: str, steps: int, device=None, made_with: dict 
             "made_with": made_with or code_version()}
 
 
+def record(name: str, cell: dict, head: dict, result: Path = RESULT) -> dict:
+    """Write one finished cell into ``result``, re-read under a lock: another sitting may have
+    written other cells since this one started (two ``loss_zoo.py`` processes, one thread
+    each, train two cells at once), and only this cell is replaced.  Returns the file's content."""
+    import fcntl
+    with open(result.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        out = json.loads(result.read_text()) if result.exists() else {**head, "cells": {}}
+        out["cells"][name] = cell
+        out["seconds"] = sum(c["seconds"] for c in out["cells"].values())
+        tmp = result.with_suffix(".tmp")
+        tmp.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
+        tmp.replace(result)
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--objectives", nargs="*", help="a subset of recipes.RECIPES")
@@ -116,11 +132,7 @@ def main(argv=None) -> int:
             print(f"{name}: done before, skipped", flush=True)
             continue
         cell = run_cell(objective, row, args.steps, args.device, made_with)
-        out["cells"][name] = cell
-        out["seconds"] = sum(c["seconds"] for c in out["cells"].values())
-        tmp = RESULT.with_suffix(".tmp")
-        tmp.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
-        tmp.replace(RESULT)
+        record(name, cell, head)
         print(f"{name}: {cell['seconds']:.0f} s; " + "; ".join(
             f"{d} {cell[d]['modes_mean']:.1f} modes, {100 * cell[d]['hq_mean']:.1f} % HQ, "
             f"drift {cell[d]['drift']['G_ema' if cell[d]['ema'] else 'G']:+.3f}"

@@ -343,6 +343,22 @@ def test_the_search_table_names_each_cells_choice_and_counts_the_seeds_agreeing(
                                f"{first['scored'][first['best']]['score']:.2f} |")
 
 
+def test_a_finished_cell_is_merged_into_what_another_sitting_wrote(tmp_path):
+    """Two loss_zoo.py processes train two cells at once: each writes its cell into the file
+    as it is then, so neither drops the other's."""
+    import loss_zoo                                    # benchmarks/
+    head = {"seeds": [0], "settings": {"batch_size": 8}}
+    result = tmp_path / "zoo.json"
+    first = loss_zoo.record("a / recipe", {"seconds": 2.0}, head, result)
+    assert first == {**head, "cells": {"a / recipe": {"seconds": 2.0}}, "seconds": 2.0}
+    loss_zoo.record("b / R1", {"seconds": 3.0}, head, result)      # started before a was written
+    both = json.loads(result.read_text())
+    assert both["cells"] == {"a / recipe": {"seconds": 2.0}, "b / R1": {"seconds": 3.0}}
+    assert both["seconds"] == 5.0
+    loss_zoo.record("a / recipe", {"seconds": 4.0}, head, result)  # a cell trained again
+    assert json.loads(result.read_text())["cells"]["a / recipe"] == {"seconds": 4.0}
+
+
 def test_the_committed_two_row_zoo_trains_the_chosen_rows_on_the_reported_seeds():
     """results/loss_zoo.json (written cell by cell by benchmarks/loss_zoo.py; its float64
     fingerprints are checked by tests/test_fingerprint.py): every cell trains the row the search
