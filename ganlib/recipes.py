@@ -220,6 +220,7 @@ PUBLISHED = [
     dict(source="VEEGAN Table 1", method="VEEGAN", ring8=(8, 0.529, None), grid25=(24.6, 0.40, None)),
 ]
 PACGAN_STEPS = 400_000   # PacGAN's Table 1: 400 epochs of 100,000 samples at batch 100
+PACGAN_BATCH = 100
 BUDGETS = {
     "PacGAN Table 1": "400 epochs of 100,000 samples at batch 100 (≈ 400,000 steps); G 4 × 400 "
                       "with batch norm, D 3 × 200 maxout (5 pieces); Adam 1e-4, β₁ 0.8; 2,500 "

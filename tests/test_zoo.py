@@ -130,6 +130,13 @@ def test_every_recipe_trains_with_the_numbers_its_source_gives():
     assert runs[5].objective.clip == 0.01 and runs[6].objective.gp_weight == 10.0
 
 
+def test_pacgans_budget_is_400_epochs_of_100000_samples_at_batch_100():
+    assert recipes.PACGAN_STEPS * recipes.PACGAN_BATCH == 400 * 100_000
+    assert recipes.BUDGETS["PacGAN Table 1"].startswith(
+        f"400 epochs of 100,000 samples at batch {recipes.PACGAN_BATCH} "
+        f"(≈ {recipes.PACGAN_STEPS:,} steps)")
+
+
 def test_the_variants_are_the_same_four_for_every_objective():
     for objective in recipes.RECIPES:
         r = recipes.variant(objective, "recipe")
