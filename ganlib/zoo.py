@@ -277,11 +277,36 @@ def ranking(result: dict) -> list[dict]:
     mean) and the cell itself."""
     out = []
     for name, cell in result["cells"].items():
-        per_seed = np.mean([seed_scores(cell[d], d) for d in DATASETS], axis=0)
+        per_seed = seed_mean_scores(cell)
         out.append(dict(name=name, objective=cell["objective"], row=cell["row"],
                         score=float(per_seed.mean()), score_std=float(per_seed.std()),
                         cell=cell))
     return sorted(out, key=lambda e: -e["score"])
+
+
+def seed_mean_scores(cell: dict) -> np.ndarray:
+    """Each seed's score (``seed_scores``) averaged over the two mixtures: ``[seeds]``."""
+    return np.mean([seed_scores(cell[d], d) for d in DATASETS], axis=0)
+
+
+def paired_difference(result: dict, objective: str) -> dict:
+    """What R1 changes in ``objective``'s score, seed by seed (both rows train the same seeds):
+    the mean and the standard error of the five differences R1 − recipe, and ``clear`` when the
+    mean is at least twice its standard error away from 0 (a difference within seed noise is
+    not called a change).  ``{"mean", "se", "clear"}``."""
+    recipe, r1 = (result["cells"][f"{objective} / {row}"] for row in ("recipe", "R1"))
+    if recipe[DATASETS[0]]["seeds"] != r1[DATASETS[0]]["seeds"]:
+        raise ValueError(f"paired_difference: {objective}'s rows trained other seeds")
+    diff = seed_mean_scores(r1) - seed_mean_scores(recipe)
+    se = float(diff.std(ddof=1) / np.sqrt(len(diff)))
+    mean = float(diff.mean())
+    return {"mean": mean, "se": se, "clear": abs(mean) >= 2 * se}
+
+
+def _moving(summary: dict) -> str:
+    """↗ or ↘ when a mixture's curve still rose or fell over the last quarter (``drift``)."""
+    d = summary["drift"]["G_ema" if summary["ema"] else "G"]
+    return "" if summary["flat"] else (" ↗" if d > 0 else " ↘")
 
 
 def _spread(s: dict, key: str, fmt: str, scale: float = 1.0) -> str:
@@ -290,11 +315,19 @@ def _spread(s: dict, key: str, fmt: str, scale: float = 1.0) -> str:
     return f"{scale * s[f'{key}_mean']:{fmt}} ± {scale * s[f'{key}_std']:{fmt}}"
 
 
+def published_score(row: dict) -> float:
+    """``score`` of a published row's means (``recipes.PUBLISHED``), averaged over the
+    mixtures: the score of the means, not the mean of per-run scores as for the zoo's rows."""
+    return float(np.mean([score(dict(zip(("modes", "hq", "rkl"), row[d])), K_OF[d])
+                          for d in DATASETS]))
+
+
 def ranking_markdown(result: dict, pacgan: bool = True) -> str:
     """The two-row zoo as one Markdown table, best first (``ranking``): per mixture the modes,
     HQ (%) and rKL as mean ± std over the seeds, of the generator the search chose; a curve
-    still moving at the end (``drift`` ≥ ``FLAT``) is marked ↗ beside its modes.  PacGAN's
-    Table 1 rows (means over 10 trials, its own networks and ``PACGAN_STEPS``) follow."""
+    still rising or falling at the end (|``drift``| ≥ ``FLAT``) is marked ↗ or ↘ beside its
+    modes.  PacGAN's Table 1 rows (means over 10 trials, its own networks and ``PACGAN_STEPS``)
+    follow, scored by ``published_score`` (the score of their means, in italics)."""
     head = " | ".join(f"{d} {m}" if m == "modes" else m for d in DATASETS
                       for m in ("modes", "HQ %", "rKL"))
     lines = [f"| # | objective | row | {head} | score |", "|---|---|---|" + "---|" * 7]
@@ -302,7 +335,7 @@ def ranking_markdown(result: dict, pacgan: bool = True) -> str:
         c = e["cell"]
         gen = "G_ema" if c[DATASETS[0]]["ema"] else "G"
         cells = " | ".join(
-            f"{_spread(c[d], 'modes', '.1f')}{'' if c[d]['flat'] else ' ↗'} | "
+            f"{_spread(c[d], 'modes', '.1f')}{_moving(c[d])} | "
             f"{_spread(c[d], 'hq', '.1f', 100)} | {_spread(c[d], 'rkl', '.2f')}" for d in DATASETS)
         lines.append(f"| {rank} | {e['objective']} | {e['row']} ({gen}) | {cells} | "
                      f"{e['score']:.2f} ± {e['score_std']:.2f} |")
@@ -312,7 +345,7 @@ def ranking_markdown(result: dict, pacgan: bool = True) -> str:
                 continue
             cells = " | ".join(f"{r[d][0]:g} | {100 * r[d][1]:.1f} | {r[d][2]:.2f}" for d in DATASETS)
             lines.append(f"| — | *{r['method']}* | *PacGAN, ≈{PACGAN_STEPS // 1000:,}k steps* | "
-                         f"{cells} | — |")
+                         f"{cells} | *{published_score(r):.2f}* |")
     return "\n".join(lines)
 
 

@@ -338,6 +338,32 @@ def test_a_loss_zoo_cell_resumes_and_extends_to_the_runs_of_one_call(tmp_path, m
     assert extended["fingerprint"] == direct["fingerprint"] == first["fingerprint"]
 
 
+def test_r1s_change_is_paired_by_seed_and_called_clear_only_beyond_twice_its_error():
+    def cell(modes_by_seed, drift=0.0):
+        per_seed = [{"modes": m, "hq": 0.9, "rkl": 0.1} for m in modes_by_seed]
+        return {d: {"seeds": [0, 1, 2, 3], "per_seed": per_seed, "ema": False, "flat": drift == 0,
+                    "drift": {"G": drift}} for d in zoo.DATASETS}
+    result = {"cells": {"x / recipe": cell([4, 5, 6, 7]), "x / R1": cell([5, 6, 7, 8]),
+                        "y / recipe": cell([4, 5, 6, 7]), "y / R1": cell([7, 4, 7, 4])}}
+    clear = zoo.paired_difference(result, "x")           # one more mode on every seed
+    assert clear["se"] == pytest.approx(0) and clear["clear"]
+    assert clear["mean"] == pytest.approx(np.mean([1 / 8, 1 / 25]))
+    noisy = zoo.paired_difference(result, "y")           # +3, -1, +1, -3 modes: noise
+    assert noisy["mean"] == pytest.approx(0) and not noisy["clear"]
+    result["cells"]["y / R1"]["ring8"]["seeds"] = [5, 6, 7, 8]
+    with pytest.raises(ValueError, match="other seeds"):
+        zoo.paired_difference(result, "y")
+    assert zoo._moving(cell([1], 0.2)["ring8"]) == " ↗" and zoo._moving(cell([1], -0.2)["ring8"]) == " ↘"
+    assert zoo._moving(cell([1])["ring8"]) == ""
+
+
+def test_a_published_row_is_scored_from_its_means():
+    pacgan4 = next(r for r in recipes.PUBLISHED if r["method"] == "PacGAN4")
+    ring = 7.8 / 8 + 0.959 - 0.07 / math.log(8)
+    grid = 24.8 / 25 + 0.936 - 0.04 / math.log(25)
+    assert zoo.published_score(pacgan4) == pytest.approx((ring + grid) / 2)
+
+
 def test_the_search_table_names_each_cells_choice_and_counts_the_seeds_agreeing():
     search = json.loads((RESULTS / "zoo_search.json").read_text())
     table, agree, cells = zoo.search_markdown(search)
