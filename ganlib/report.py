@@ -234,7 +234,7 @@ def choice_table(result: dict, objectives: list[str], unpulled: list[str] = ()) 
     from .zoo import R1_TARGET, ranking
     rank = {e["name"]: i for i, e in enumerate(ranking(result), 1)}
     n = len(rank)
-    lines = ["| objective | its recipe | with R1 | rank: recipe · R1 | with R1 |",
+    lines = ["| objective | its recipe | with R1 | rank: recipe · R1 | R1 row against the bar |",
              "|---|---|---|---|---|"]
     for o in objectives:
         recipe, r1 = (zoo_cell(result, f"{o} / {row}") for row in ("recipe", "R1"))
