@@ -309,6 +309,24 @@ def _moving(summary: dict) -> str:
     return "" if summary["flat"] else (" ↗" if d > 0 else " ↘")
 
 
+def scores_at(result: dict, step: int) -> dict[str, float]:
+    """Each cell's score at ``step`` (an evaluation step): the seed mean of the reported
+    generator's ``score_curves``, averaged over the mixtures — to compare a ranking with the
+    one training would have given earlier.  ``{cell name: score}``."""
+    out = {}
+    for name, cell in result["cells"].items():
+        per_mixture = []
+        for d in DATASETS:
+            s = cell[d]
+            steps = s["curves"]["raw"]["step"]
+            if step not in steps:
+                raise ValueError(f"scores_at: {name} has no evaluation at step {step}")
+            curves = np.array(s["score_curves"]["G_ema" if s["ema"] else "G"])
+            per_mixture.append(curves[:, steps.index(step)].mean())
+        out[name] = float(np.mean(per_mixture))
+    return out
+
+
 def _spread(s: dict, key: str, fmt: str, scale: float = 1.0) -> str:
     if s[f"{key}_mean"] is None:
         return "—"

@@ -357,6 +357,17 @@ def test_r1s_change_is_paired_by_seed_and_called_clear_only_beyond_twice_its_err
     assert zoo._moving(cell([1])["ring8"]) == ""
 
 
+def test_scores_at_an_earlier_step_rank_the_committed_cells_as_their_curves_say():
+    result = json.loads((RESULTS / "loss_zoo.json").read_text())
+    last = next(iter(result["cells"].values()))["steps"]
+    final = {e["name"]: e["score"] for e in zoo.ranking(result)}
+    at_end = zoo.scores_at(result, last)          # the curves' last point is the final score
+    assert at_end == pytest.approx(final)
+    assert set(zoo.scores_at(result, last // 2)) == set(final)
+    with pytest.raises(ValueError, match="no evaluation at step 7"):
+        zoo.scores_at(result, 7)
+
+
 def test_a_published_row_is_scored_from_its_means():
     pacgan4 = next(r for r in recipes.PUBLISHED if r["method"] == "PacGAN4")
     ring = 7.8 / 8 + 0.959 - 0.07 / math.log(8)
