@@ -26,7 +26,10 @@ The **R1 row** of each trades its constraint for the zero-centred penalty on the
 the {doc}`training-dynamics chapter <10_training_dynamics>`, $\frac\gamma2\mathbb{E}_p\lVert\nabla D\rVert^2$:
 for WGAN and WGAN-GP it replaces the clipping or the interpolate penalty, for the hinge it is
 added. Every run takes the optimiser the {doc}`loss zoo's <08_loss_zoo>` search chose for its
-row, and every run has the same seed.
+row, and every run has the same seed. The zoo trains each row on five seeds and both mixtures,
+and scores either the raw generator G or G_ema, the moving average of its weights that every
+zoo run keeps beside it, whichever its search chose; its score (at most 2) adds the share of
+modes covered and of high-quality samples and subtracts the mode histogram's reverse KL.
 
 ```{glue:md} what-you-will-see
 :format: myst

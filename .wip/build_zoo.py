@@ -184,10 +184,13 @@ display(Markdown(
     code("""
 table, agree, n_cells = zoo.search_markdown(search)
 display(Markdown(table))
+larger = sum("lr ×3" in c["best"] for c in search["cells"].values())
+edge = (f" The larger learning rate won in {larger} of {n_cells} rows: for those the best rate "
+        "may lie beyond the search's grid." if larger > n_cells / 2 else "")
 noisy = ("so one search seed alone would often choose otherwise, which is why the search "
          "averages two" if agree < n_cells else "so for these rows one seed would have done")
 display(Markdown(f"The two search seeds choose the same candidate in {agree} of "
-                 f"{n_cells} rows: {noisy}."))
+                 f"{n_cells} rows: {noisy}." + edge))
 """, "remove-input"),
     md(r"""
 ## Each objective's recipe

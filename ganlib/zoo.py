@@ -372,7 +372,7 @@ def search_markdown(search: dict) -> tuple[str, int, int]:
     chosen candidate (best mean score over both search seeds and both mixtures), its score, and
     the candidate each search seed alone would have chosen — and the search's noise: how many
     cells' two search seeds agree with each other, of how many.  Returns (table, agree, cells)."""
-    lines = ["| objective | row | chosen (candidate · generator) | score | "
+    lines = ["| objective | row | chosen (candidate · generator) | search score | "
              + " | ".join(f"seed {s} alone" for s in search["seeds"]) + " |",
              "|---|---|---|---|" + "---|" * len(search["seeds"])]
     agree = 0
