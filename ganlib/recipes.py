@@ -157,6 +157,7 @@ ZOO_CHOICE: dict[str, str] = {
     "wgan-gp / recipe": "other β₂ | G",
     "wgan-gp / R1": "lr ×3, γ = 10 | G_ema",
     "wgan / recipe": "lr ×3 | G_ema",
+    "wgan / R1": "lr ×3, γ = 1 | G_ema",
 }
 
 
