@@ -9,7 +9,7 @@ cells = [
 # Training WGAN: clipping, the gradient penalty, the hinge — and R1
 
 The {doc}`WGAN chapter <../book/06_wgan>` showed why a critic is better than a classifier when
-the supports do not overlap (W1, W2): the Wasserstein-1 distance
+the supports do not overlap (claims {ref}`W1 <claim-w1>` and {ref}`W2 <claim-w2>`): the Wasserstein-1 distance
 $W_1(p, q) = \sup_{\lVert f\rVert_L \le 1} \mathbb{E}_p[f] - \mathbb{E}_q[f]$ stays continuous, and a
 critic near its optimum keeps giving the generator a gradient of norm about 1. Here the three
 critic objectives of the book train on the two mixtures, each with its recipe and with R1:
@@ -130,7 +130,7 @@ on real, generated and interpolated points, its Lipschitz constant seen from bel
     code("""
 checks = {(data, label): metrics.critic_check(run) for data, by_label in runs.items()
           for label, run in by_label.items()}
-lines = ["| data | critic | E_p[D] − E_q[D] | exact W1 (samples) | ratio | max ‖∇D‖ |",
+lines = ["| data | critic | E_p[D] − E_q[D] | exact W₁ (samples) | ratio | max ‖∇D‖ |",
          "|---|---|---|---|---|---|"]
 for (data, label), c in checks.items():
     lines.append(f"| {data} | {label} | {c['estimate']:.3g} | {c['w1']:.4f} | "
@@ -222,7 +222,8 @@ display(report.takeaway([
     "On the {doc}`Dirac-GAN <../book/08_dirac_gan>` WGAN's plain gradient play circles its "
     f"equilibrium; with R1 (γ = {members['WGAN, R1']['r1']:g}) the linearised game's eigenvalues "
     f"are {eigen}: it converges. WGAN-GP's penalty, centred at slope 1, leaves no equilibrium "
-    "with the generator on the data at all.",
+    "with the generator on the data at all ({ref}`the Dirac-GAN's WGAN-GP row <dirac-wgan-gp>`; "
+    "{cite:t}`mescheder2018converge`).",
     f"The zoo's five seeds: WGAN {report.zoo_modes(zoo_end['WGAN'], steps=False)} with clipping "
     f"and {report.zoo_modes(zoo_end['WGAN, R1'], steps=False)} with R1; WGAN-GP "
     f"{report.zoo_modes(zoo_end['WGAN-GP'], steps=False)} and "

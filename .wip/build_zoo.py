@@ -105,8 +105,7 @@ target = " and ".join(f"{v:g} {d}" for d, v in zoo.R1_TARGET.items())
 bar = f"The bar this zoo sets an R1 row: at least {target} modes on average"
 unpulled = []
 lines = []
-for line in short:
-    o = line.split(":")[0]
+for o, miss in short.items():
     member = result["cells"][f"{o} / R1"]["member"]
     eig = dirac.of_member(member)["eigenvalues"]
     zero = any(abs(e) < 1e-12 for e in eig)
@@ -115,7 +114,8 @@ for line in short:
                       for e in eig if e.imag >= 0)
     why = ("an eigenvalue 0: R1 leaves the generator unpulled" if zero else
            "the equilibrium attracts, so the linear game does not explain the shortfall")
-    lines.append(f"* {line} — Dirac-GAN with γ = {member['r1']:g}: eigenvalues {shown}; {why}.")
+    lines.append(f"* {zoo.book_name(o)}: {miss} — Dirac-GAN with γ = {member['r1']:g}: "
+                 f"eigenvalues {shown}; {why}.")
 if short:
     text = (f"{bar}. "
             f"{len(short)} of {len(objectives)} R1 rows fall short:\\n\\n" + "\\n".join(lines))
@@ -235,7 +235,7 @@ glue("what-you-will-see", report.box([
     f"R1 raises the score of {names(raised)} beyond the seeds' noise (twice the standard "
     f"error of the seed-paired difference), lowers it for {names(lowered)}, and leaves "
     f"{names(within)} within noise; "
-    + (f"{len(short)} R1 rows stay short of the bar ({names([x.split(':')[0] for x in short])})."
+    + (f"{len(short)} R1 rows stay short of the bar ({names(short)})."
        if short else "every R1 row meets the bar."),
     f"{flat} of {2 * len(ranking)} curves are flat at the end of "
     f"{winner['cell']['steps']:,} steps.",
@@ -243,7 +243,7 @@ glue("what-you-will-see", report.box([
 """, "remove-input"),
     code("""
 worst = ranking[-1]
-unexplained = [x.split(":")[0] for x in short if x.split(":")[0] not in unpulled]
+unexplained = [o for o in short if o not in unpulled]
 
 def change(o):
     c = changes[o]

@@ -293,8 +293,10 @@ def zoo_curves(result: dict, data: str, ncols: int = 3):
     """The two-row zoo's curves for one mixture as small multiples: one panel per objective,
     its recipe (grey) and its R1 row (blue); the line is the seed mean of the score
     (``zoo.score``: modes/K + HQ − rKL/log K, at most 2) of the generator the table reports,
-    the band the seeds' range.  A panel's title says which curves are still moving (↗)."""
-    objectives = list(dict.fromkeys(c["objective"] for c in result["cells"].values()))
+    the band the seeds' range.  A panel's title names the curves still rising (↗) or
+    falling (↘) over the last quarter (``zoo.drift``)."""
+    from .zoo import _moving, book_name, in_book_order
+    objectives = list(dict.fromkeys(c["objective"] for c in in_book_order(result["cells"].values())))
     nrows = -(-len(objectives) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.3 * nrows), sharex=True,
                              sharey=True, squeeze=False)
@@ -311,8 +313,9 @@ def zoo_curves(result: dict, data: str, ncols: int = 3):
                             alpha=0.2, lw=0)
             ax.plot(step, curves.mean(axis=0), lw=1.4, **style)
             if not s["flat"]:
-                moving.append(row)
-        ax.set_title(objective + (f"  ↗ {', '.join(moving)}" if moving else ""), fontsize=9)
+                moving.append(row + _moving(s))
+        ax.set_title(book_name(objective) + (f"  ({', '.join(moving)})" if moving else ""),
+                     fontsize=9)
         ax.set_ylim(-0.05, 2.05)
         ax.grid(lw=0.3)
     for ax in axes.flat[len(objectives):]:

@@ -32,6 +32,12 @@ RECIPES: dict[str, dict] = {
         settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-4, betas=(0.8, 0.999)),
         source="PacGAN's 2-D GAN set-up (Lin et al. 2018, Table 1; fjxmlzn/PacGAN, its mixture "
                "configs): Adam, learning rate 1e-4, β₁ = 0.8."),
+    "fgan": dict(
+        settings=dict(optimizer="adam", lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999),
+                      divergence="js", generator="alternative"),
+        source="DCGAN's Adam (Radford et al. 2016: learning rate 2e-4, β₁ = 0.5): the f-GAN "
+               "paper's optimiser numbers (Nowozin et al. 2016) could not be checked here; its "
+               "Jensen–Shannon member with the alternative generator update."),
     "lsgan": dict(
         settings=dict(optimizer="adam", lr_d=1e-4, lr_g=1e-3, betas=(0.5, 0.999), a=0.0, b=1.0,
                       c=1.0),
@@ -64,13 +70,13 @@ RECIPES: dict[str, dict] = {
         source="SN-GAN's setting B (Miyato et al. 2018, Table 1: learning rate 1e-4, "
                "β = (0.5, 0.999), one D step), which the paper found best for the hinge-loss "
                "SN-GANs."),
-    "fgan": dict(
-        settings=dict(optimizer="adam", lr_d=2e-4, lr_g=2e-4, betas=(0.5, 0.999),
-                      divergence="js", generator="alternative"),
-        source="DCGAN's Adam (Radford et al. 2016: learning rate 2e-4, β₁ = 0.5): the f-GAN "
-               "paper's optimiser numbers (Nowozin et al. 2016) could not be checked here; its "
-               "Jensen–Shannon member with the alternative generator update."),
 }
+
+# Each objective as the book names it, in the book's order (its chapters' order, ``RECIPES``'s
+# order): every table and figure of the zoo lists the objectives so and by these names.
+NAMES = {"minimax": "minimax (saturating)", "nonsaturating": "non-saturating",
+         "fgan": "f-GAN (JS)", "lsgan": "LSGAN", "bgan": "BGAN", "softmax": "Softmax GAN",
+         "wgan": "WGAN", "wgan-gp": "WGAN-GP", "hinge": "hinge"}
 
 # The search around each recipe: the same four variants for every objective (and each trained
 # with G_EMA, so the raw and the averaged generator are both scored: eight candidates).

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from IPython.display import Markdown
 
+from .recipes import NAMES
 from .zoo import DATASETS, at_step
 
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
@@ -187,16 +188,13 @@ def reproduce_training(notebook: str, runs: dict, zoo_cells: list[dict],
 
 # ---- the "Which objective, when" page ----------------------------------------------------------
 
-# Each zoo objective as the book names it, and the training chapter that trains it.
-CHAPTERS = {"minimax": ("minimax (saturating)", "01_vanilla_gan_training"),
-            "nonsaturating": ("non-saturating", "01_vanilla_gan_training"),
-            "fgan": ("f-GAN (JS)", "02_fgan_training"),
-            "lsgan": ("LSGAN", "03_lsgan_training"),
-            "bgan": ("BGAN", "04_bgan_training"),
-            "softmax": ("Softmax GAN", "05_softmax_gan_training"),
-            "wgan": ("WGAN", "06_wgan_training"),
-            "wgan-gp": ("WGAN-GP", "06_wgan_training"),
-            "hinge": ("hinge", "06_wgan_training")}
+# Each zoo objective as the book names it (``recipes.NAMES``), and the training chapter that
+# trains it.
+_DOCS = {"minimax": "01_vanilla_gan_training", "nonsaturating": "01_vanilla_gan_training",
+         "fgan": "02_fgan_training", "lsgan": "03_lsgan_training", "bgan": "04_bgan_training",
+         "softmax": "05_softmax_gan_training", "wgan": "06_wgan_training",
+         "wgan-gp": "06_wgan_training", "hinge": "06_wgan_training"}
+CHAPTERS = {o: (name, _DOCS[o]) for o, name in NAMES.items()}
 
 
 def objective_link(objective: str, root: str = "../notebooks/") -> str:
@@ -227,17 +225,21 @@ def zoo_by_objective(result: dict, objectives: list[str]) -> str:
 
 
 def choice_table(result: dict, objectives: list[str], unpulled: list[str] = ()) -> str:
-    """Each objective's two zoo rows in one line: the optimiser each trained with (R1's γ), each
-    row's rank among all the zoo's rows (``zoo.ranking``), and whether the R1 row covers the
-    bar (``zoo.R1_TARGET``) — or why not, when its Dirac-GAN leaves the generator unpulled
-    (``unpulled``: objectives whose linearised game with R1 keeps an eigenvalue 0)."""
+    """Each objective's two zoo rows in one line: each row's score (mean ± std over the seeds,
+    ``zoo.ranking``) with its rank among all the zoo's rows, R1's γ, and whether the R1 row
+    covers the bar (``zoo.R1_TARGET``) — or why not, when its Dirac-GAN leaves the generator
+    unpulled (``unpulled``: objectives whose linearised game with R1 keeps an eigenvalue 0)."""
     from .zoo import R1_TARGET, ranking
-    rank = {e["name"]: i for i, e in enumerate(ranking(result), 1)}
-    n = len(rank)
-    lines = ["| objective | its recipe | with R1 | rank: recipe · R1 | R1 row against the bar |",
-             "|---|---|---|---|---|"]
+    entries = {e["name"]: (i, e) for i, e in enumerate(ranking(result), 1)}
+    n = len(entries)
+
+    def scored(name: str) -> str:
+        rank, e = entries[name]
+        return f"{e['score']:.2f} ± {e['score_std']:.2f} (#{rank} of {n})"
+    lines = ["| objective | its recipe: score (rank) | with R1: score (rank) | R1's γ "
+             "| R1 row against the bar |", "|---|---|---|---|---|"]
     for o in objectives:
-        recipe, r1 = (zoo_cell(result, f"{o} / {row}") for row in ("recipe", "R1"))
+        r1 = zoo_cell(result, f"{o} / R1")
         if meets(r1, R1_TARGET):
             verdict = "every mode, on average, on both mixtures"
         else:
@@ -245,9 +247,8 @@ def choice_table(result: dict, objectives: list[str], unpulled: list[str] = ()) 
                                             if r1[d]["modes_mean"] < R1_TARGET[d])
             if o in unpulled:
                 verdict += " (R1 leaves its generator unpulled)"
-        lines.append(f"| {objective_link(o)} | {optimiser(recipe['member'])} | "
-                     f"{optimiser(r1['member'])}, γ = {r1['member']['r1']:g} | "
-                     f"{rank[f'{o} / recipe']} · {rank[f'{o} / R1']} of {n} | {verdict} |")
+        lines.append(f"| {objective_link(o)} | {scored(f'{o} / recipe')} | "
+                     f"{scored(f'{o} / R1')} | {r1['member']['r1']:g} | {verdict} |")
     return "\n".join(lines)
 
 

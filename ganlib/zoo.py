@@ -28,7 +28,7 @@ import numpy as np
 from . import fingerprint
 from .losses import names as _objective_names
 from .metrics import players_at
-from .recipes import CHOICE, PACGAN_STEPS, PACGAN_TABLE1, PUBLISHED, settings_of
+from .recipes import CHOICE, NAMES, PACGAN_STEPS, PACGAN_TABLE1, PUBLISHED, RECIPES, settings_of
 from .settings import N_EVAL, Settings
 from .train import train
 
@@ -333,6 +333,29 @@ def _spread(s: dict, key: str, fmt: str, scale: float = 1.0) -> str:
     return f"{scale * s[f'{key}_mean']:{fmt}} ± {scale * s[f'{key}_std']:{fmt}}"
 
 
+def book_name(objective: str) -> str:
+    """An objective as the book names it (``recipes.NAMES``); an unknown one as it is."""
+    return NAMES.get(objective, objective)
+
+
+def in_book_order(cells) -> list[dict]:
+    """Zoo or search cells in the book's order: objectives as ``recipes.RECIPES`` lists them
+    (the chapters' order), each objective's recipe row before its R1 row."""
+    order = {o: i for i, o in enumerate(RECIPES)}
+    return sorted(cells, key=lambda c: (order.get(c["objective"], len(order)),
+                                        c["row"] != "recipe"))
+
+
+def r1_cost(result: dict) -> dict[str, float]:
+    """What R1 costs in time: each objective's R1 row's training seconds over its recipe row's
+    (both rows trained, the same steps, seeds and networks; the R1 row differentiates the
+    critic's input gradient once more in every critic step), in the book's order.  Wall time
+    of one process each, so a ratio also carries what else ran on the machine meanwhile."""
+    cells = result["cells"]
+    return {o: cells[f"{o} / R1"]["seconds"] / cells[f"{o} / recipe"]["seconds"]
+            for o in RECIPES if f"{o} / R1" in cells and f"{o} / recipe" in cells}
+
+
 def published_score(row: dict) -> float:
     """``score`` of a published row's means (``recipes.PUBLISHED``), averaged over the
     mixtures: the score of the means, not the mean of per-run scores as for the zoo's rows."""
@@ -346,22 +369,22 @@ def ranking_markdown(result: dict, pacgan: bool = True) -> str:
     still rising or falling at the end (|``drift``| ≥ ``FLAT``) is marked ↗ or ↘ beside its
     modes.  PacGAN's Table 1 rows (means over 10 trials, its own networks and ``PACGAN_STEPS``)
     follow, scored by ``published_score`` (the score of their means, in italics)."""
-    head = " | ".join(f"{d} {m}" if m == "modes" else m for d in DATASETS
-                      for m in ("modes", "HQ %", "rKL"))
-    lines = [f"| # | objective | row | {head} | score |", "|---|---|---|" + "---|" * 7]
+    head = " | ".join(f"{d} {m}" for d in DATASETS for m in ("modes", "HQ %", "rKL"))
+    lines = [f"| # | objective | setting (generator) | {head} | score |",
+             "|---|---|---|" + "---|" * 7]
     for rank, e in enumerate(ranking(result), 1):
         c = e["cell"]
         gen = "G_ema" if c[DATASETS[0]]["ema"] else "G"
         cells = " | ".join(
             f"{_spread(c[d], 'modes', '.1f')}{_moving(c[d])} | "
-            f"{_spread(c[d], 'hq', '.1f', 100)} | {_spread(c[d], 'rkl', '.2f')}" for d in DATASETS)
-        lines.append(f"| {rank} | {e['objective']} | {e['row']} ({gen}) | {cells} | "
+            f"{_spread(c[d], 'hq', '.1f', 100)} | {_spread(c[d], 'rkl', '.3f')}" for d in DATASETS)
+        lines.append(f"| {rank} | {book_name(e['objective'])} | {e['row']} ({gen}) | {cells} | "
                      f"{e['score']:.2f} ± {e['score_std']:.2f} |")
     if pacgan:
         for r in PUBLISHED:
             if r["source"] != "PacGAN Table 1":
                 continue
-            cells = " | ".join(f"{r[d][0]:g} | {100 * r[d][1]:.1f} | {r[d][2]:.2f}" for d in DATASETS)
+            cells = " | ".join(f"{r[d][0]:g} | {100 * r[d][1]:.1f} | {r[d][2]:.3f}" for d in DATASETS)
             lines.append(f"| — | *{r['method']}* | *PacGAN, ≈{PACGAN_STEPS // 1000:,}k steps* | "
                          f"{cells} | *{published_score(r):.2f}* |")
     return "\n".join(lines)
@@ -372,15 +395,16 @@ def search_markdown(search: dict) -> tuple[str, int, int]:
     chosen candidate (best mean score over both search seeds and both mixtures), its score, and
     the candidate each search seed alone would have chosen — and the search's noise: how many
     cells' two search seeds agree with each other, of how many.  Returns (table, agree, cells)."""
-    lines = ["| objective | row | chosen (candidate · generator) | search score | "
+    lines = ["| objective | setting | chosen (candidate · generator) | search score | "
              + " | ".join(f"seed {s} alone" for s in search["seeds"]) + " |",
              "|---|---|---|---|" + "---|" * len(search["seeds"])]
     agree = 0
-    for cell in search["cells"].values():
+    for cell in in_book_order(search["cells"].values()):
         best = cell["scored"][cell["best"]]
         alone = [c.replace(" | ", " · ") for c in cell["best_by_seed"]]
         agree += len(set(cell["best_by_seed"])) == 1
-        lines.append(f"| {cell['objective']} | {cell['row']} | {cell['best'].replace(' | ', ' · ')} | "
+        lines.append(f"| {book_name(cell['objective'])} | {cell['row']} | "
+                     f"{cell['best'].replace(' | ', ' · ')} | "
                      f"{best['score']:.2f} | " + " | ".join(alone) + " |")
     return "\n".join(lines), agree, len(search["cells"])
 
@@ -396,7 +420,8 @@ def versus_published(result: dict, method: str = "PacGAN4") -> tuple[str, int, i
         valid = [r["method"] for r in PUBLISHED if r["source"] == "PacGAN Table 1"]
         raise ValueError(f"versus_published: unknown method {method!r}; valid: {', '.join(valid)}")
     best = ranking(result)[0]
-    lines = [f"| mixture | measure | {best['objective']} ({best['row']}) | {method} | beaten |",
+    lines = [f"| mixture | measure | {book_name(best['objective'])} ({best['row']}) | {method} "
+             "| at least as good |",
              "|---|---|---|---|---|"]
     beaten = columns = 0
     for data in DATASETS:
@@ -417,15 +442,18 @@ def versus_published(result: dict, method: str = "PacGAN4") -> tuple[str, int, i
 R1_TARGET = {"ring8": 7.5, "grid25": 24.0}
 
 
-def short_of_target(result: dict, row: str = "R1", target: dict = R1_TARGET) -> list[str]:
+def short_of_target(result: dict, row: str = "R1", target: dict = R1_TARGET) -> dict[str, str]:
     """The objectives whose ``row`` covers fewer modes on average than ``target`` on some
-    mixture, as "objective: ring8 6.4 < 7.5" lines (empty: every row meets it)."""
-    out = []
-    for cell in result["cells"].values():
+    mixture, in the book's order, each with what it misses and every seed's final modes there
+    (a large spread is often one seed collapsed, not all of them short):
+    ``{"lsgan": "ring8 6.4 < 7.5 (seeds 8, 8, 3, 8, 5)"}``; empty when every row meets it."""
+    out = {}
+    for cell in in_book_order(result["cells"].values()):
         if cell["row"] != row:
             continue
-        misses = [f"{d} {cell[d]['modes_mean']:.1f} < {target[d]:g}" for d in DATASETS
-                  if cell[d]["modes_mean"] < target[d]]
+        misses = [f"{d} {cell[d]['modes_mean']:.1f} < {target[d]:g} (seeds "
+                  + ", ".join(f"{s['modes']:g}" for s in cell[d]["per_seed"]) + ")"
+                  for d in DATASETS if cell[d]["modes_mean"] < target[d]]
         if misses:
-            out.append(f"{cell['objective']}: " + ", ".join(misses))
+            out[cell["objective"]] = "; ".join(misses)
     return out

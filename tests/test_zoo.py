@@ -325,16 +325,23 @@ def test_a_loss_zoo_cell_resumes_and_extends_to_the_runs_of_one_call(tmp_path, m
     short = zoo.short_of_target(result, row=row)
     assert len(short) == (extended["ring8"]["modes_mean"] < 7.5 or
                           extended["grid25"]["modes_mean"] < 24)
-    assert zoo.short_of_target(result, row=row, target={"ring8": 0, "grid25": 0}) == []
+    assert zoo.short_of_target(result, row=row, target={"ring8": 0, "grid25": 0}) == {}
+    every = zoo.short_of_target(result, row=row, target={"ring8": 9, "grid25": 26})
+    modes = ", ".join(f"{s['modes']:g}" for s in extended["ring8"]["per_seed"])
+    assert every[objective].startswith(f"ring8 {ring_modes:.1f} < 9 (seeds {modes}); grid25 ")
     table = zoo.ranking_markdown(result).splitlines()
-    assert len(table) == 2 + 1 + 5 and table[2].startswith(f"| 1 | {objective} | {row} (")
-    assert "PacGAN4" in table[-1] and "| 24.8 | 93.6 | 0.04 |" in table[-1]
+    name = recipes.NAMES[objective]
+    assert len(table) == 2 + 1 + 5 and table[2].startswith(f"| 1 | {name} | {row} (")
+    assert "PacGAN4" in table[-1] and "| 24.8 | 93.6 | 0.040 |" in table[-1]
     assert table[0].count("|") == 11 and all(line.count("|") == 11 for line in table)
     import matplotlib
     matplotlib.use("Agg")
     from ganlib import plot
     fig = plot.zoo_curves(result, "grid25")
-    assert [ax.get_title().split()[0] for ax in fig.axes if ax.get_visible()] == [objective]
+    (title,) = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    moving = [r + zoo._moving(extended[d]) for d in ["grid25"] for r in [row]
+              if not extended[d]["flat"]]
+    assert title == name + (f"  ({moving[0]})" if moving else "")
     assert extended["fingerprint"] == direct["fingerprint"] == first["fingerprint"]
 
 
@@ -355,6 +362,18 @@ def test_r1s_change_is_paired_by_seed_and_called_clear_only_beyond_twice_its_err
         zoo.paired_difference(result, "y")
     assert zoo._moving(cell([1], 0.2)["ring8"]) == " ↗" and zoo._moving(cell([1], -0.2)["ring8"]) == " ↘"
     assert zoo._moving(cell([1])["ring8"]) == ""
+
+
+def test_the_book_names_every_objective_in_its_chapters_order_and_times_r1():
+    assert list(recipes.NAMES) == list(recipes.RECIPES)            # one order everywhere
+    assert zoo.book_name("fgan") == "f-GAN (JS)" and zoo.book_name("x") == "x"
+    cells = [{"objective": o, "row": r} for o in ("hinge", "x", "minimax") for r in ("R1", "recipe")]
+    assert [(c["objective"], c["row"]) for c in zoo.in_book_order(cells)] == [
+        ("minimax", "recipe"), ("minimax", "R1"), ("hinge", "recipe"), ("hinge", "R1"),
+        ("x", "recipe"), ("x", "R1")]
+    result = {"cells": {"hinge / recipe": {"seconds": 100.0}, "hinge / R1": {"seconds": 130.0},
+                        "lsgan / R1": {"seconds": 50.0}}}
+    assert zoo.r1_cost(result) == {"hinge": pytest.approx(1.3)}
 
 
 def test_scores_at_an_earlier_step_rank_the_committed_cells_as_their_curves_say():
@@ -381,8 +400,9 @@ def test_the_search_table_names_each_cells_choice_and_counts_the_seeds_agreeing(
     lines = table.splitlines()
     assert cells == len(search["cells"]) == len(lines) - 2
     assert agree == sum(c["best_by_seed"][0] == c["best_by_seed"][1] for c in search["cells"].values())
-    first = next(iter(search["cells"].values()))
-    assert lines[2].startswith(f"| {first['objective']} | {first['row']} | "
+    first = zoo.in_book_order(search["cells"].values())[0]     # minimax's recipe row
+    assert (first["objective"], first["row"]) == ("minimax", "recipe")
+    assert lines[2].startswith(f"| {recipes.NAMES['minimax']} | recipe | "
                                f"{first['best'].replace(' | ', ' · ')} | "
                                f"{first['scored'][first['best']]['score']:.2f} |")
 
