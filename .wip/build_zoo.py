@@ -145,11 +145,12 @@ samples are those of a run like the zoo's, not the same run).
 """),
     code("""
 best = {row: next(e for e in ranking if e["row"] == row) for row in recipes.ROWS}
-members, generator = {}, {}
+members, generator, cell_of = {}, {}, {}
 for row, e in best.items():
     member, ema = recipes.chosen(e["objective"], row)
-    label = f"{e['objective']} / {row}"
+    label = f"{zoo.book_name(e['objective'])}, " + ("with R1" if row == "R1" else "its recipe")
     members[label], generator[label] = member, "G_ema" if ema else "G"
+    cell_of[label] = e["name"]
 n_steps = steps if steps is not None else winner["cell"]["steps"]
 runs = zoo.on_every_mixture(members, steps=n_steps, batch_size=batch_size, seed=seed,
                             eval_every=eval_every or max(1, n_steps // 20), device=dev)
@@ -160,8 +161,7 @@ rows = {f"{label} ({generator[label]})": {data: runs[data][label] for data in ru
 fig = plot.final_samples(rows, size=2.2, generator=dict(zip(rows, generator.values())))
 fig.suptitle(f"the winners' samples after {n_steps:,} steps, seed {seed}", y=1.02, fontsize=10)
 plt.show()
-display(Markdown(report.runs_table(runs, generator, {k: k for k in members}, result,
-                                   label="row")))
+display(Markdown(report.runs_table(runs, generator, cell_of, result, label="row")))
 """, "remove-input"),
     md(r"""
 ## The search
@@ -274,9 +274,11 @@ items.append(
     f"{report.optimiser(f_rec['member'])}, scoring {gen_of(f_rec)}, against "
     f"{report.optimiser(n_rec['member'])}, scoring {gen_of(n_rec)} — and reach "
     f"{report.zoo_modes(f_rec, steps=False)} "
-    f"against {report.zoo_modes(n_rec, steps=False)}. With R1 the halved loss meets the whole "
-    f"penalty: the f-GAN's γ = {f_r1['member']['r1']:g} is the non-saturating GAN's "
-    f"γ = {2 * f_r1['member']['r1']:g} (its own row has γ = {n_r1['member']['r1']:g}).")
+    f"against {report.zoo_modes(n_rec, steps=False)}. R1 is added at full weight to the "
+    f"halved loss, so the f-GAN's γ = {f_r1['member']['r1']:g} is the non-saturating GAN's "
+    f"γ = {2 * f_r1['member']['r1']:g}, a value the non-saturating search did not try (γ = "
+    + " or ".join(f"{g:g}" for g in recipes.GAMMAS) + f"; it chose "
+    f"{n_r1['member']['r1']:g}).")
 still = [e["name"] for e in ranking
          if not all(e["cell"][d]["flat"] for d in zoo.DATASETS)]
 if still:

@@ -225,66 +225,6 @@ def digit_grid(ax, x, nrow: int = 10, title: str | None = None) -> None:
         ax.set_title(title, fontsize=9)
 
 
-def zoo(result: dict, data: str, pacgan: dict | None = None):
-    """The loss-zoo figure for one mixture: modes, HQ and rKL of every objective (mean ± std over
-    seeds, one dot per seed), with PacGAN's GAN and PacGAN4 as dashed and dotted lines."""
-    K = {"ring8": 8, "grid25": 25}[data]
-    objectives = [o for o in result["results"] if data in result["results"][o]]
-    # the table's order: most modes first, then the highest HQ
-    objectives.sort(key=lambda o: (-result["results"][o][data]["modes_mean"],
-                                   -result["results"][o][data]["hq_mean"]))
-    fig, axes = plt.subplots(1, 3, figsize=(11, 0.35 * len(objectives) + 1.4), sharey=True)
-    for ax, key, label in zip(axes, ("modes", "hq", "rkl"), (f"modes (of {K})", "HQ (%)", "rKL")):
-        scale = 100 if key == "hq" else 1
-        for y, o in enumerate(objectives):
-            s = result["results"][o][data]
-            vals = [scale * r[key] for r in s["per_seed"] if r[key] is not None]
-            ax.scatter(vals, [y] * len(vals), s=12, color=color(o), alpha=0.5, linewidths=0)
-            if s[f"{key}_mean"] is not None:
-                ax.errorbar(scale * s[f"{key}_mean"], y, xerr=scale * s[f"{key}_std"], fmt="o",
-                            color=color(o), ms=5, capsize=2)
-        for (name, table), ls in zip((pacgan or {}).items(), ("--", ":")):
-            ax.axvline(scale * table[data][key], color="0.4", ls=ls, lw=1, label=f"PacGAN's {name}")
-        ax.set_xlabel(label)
-        ax.grid(axis="x", lw=0.3)
-    axes[0].set_yticks(range(len(objectives)), objectives)
-    axes[0].invert_yaxis()
-    if pacgan:
-        axes[-1].legend(fontsize=7, loc="lower right")
-    fig.suptitle(data, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def convergence(result: dict, data: str):
-    """The loss zoo's convergence figure for one mixture: modes, HQ and rKL (means over the
-    seeds) against training steps for every objective — solid the generator its table reports
-    (the averaged G_ema or the raw G), thin dashed the other one."""
-    K = {"ring8": 8, "grid25": 25}[data]
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
-    for o, by_data in result["results"].items():
-        if data not in by_data:
-            continue
-        cell = by_data[data]
-        shown = "ema" if cell["ema"] else "raw"
-        for which, curve in cell["curves"].items():
-            style = dict(lw=1.6, label=o) if which == shown else dict(lw=0.7, ls="--", alpha=0.7)
-            for ax, key in zip(axes, ("modes", "hq", "rkl")):
-                pts = [(t, v) for t, v in zip(curve["step"], curve[key]) if v is not None]
-                scale = 100 if key == "hq" else 1
-                ax.plot([t for t, _ in pts], [scale * v for _, v in pts], color=color(o), **style)
-    for ax, label in zip(axes, (f"modes (of {K})", "HQ (%)", "rKL (seeds with HQ samples)")):
-        ax.set_xlabel("generator step")
-        ax.set_title(label, fontsize=9)
-        ax.grid(lw=0.3)
-    axes[2].set_yscale("log")
-    axes[0].legend(fontsize=7, ncol=2, loc="lower right")
-    fig.suptitle(f"{data}: mean over seeds; solid the reported generator, dashed the other",
-                 fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
 ROW_STYLES = {"recipe": dict(color="#7f7f7f", label="its recipe"),
               "R1": dict(color="#1f77b4", label="with R1")}
 

@@ -3,13 +3,11 @@ authors' code, with the source of every number), the search variants around it a
 the search made, and the published results on the same mixtures with their budgets.
 
 * ``RECIPES``: each objective's settings and their source; ``VARIANTS`` / ``variant``: the same
-  four variants of every recipe, which ``benchmarks/quality.py --search`` tries; ``CHOICE``:
-  the variant and generator (raw or averaged) the search chose; ``settings_of``: what the zoo
-  trains an objective with; ``tuned``: that as a ``train`` member.
+  four variants of every recipe (the recipe row's search candidates).
 * ``ROWS``, ``row``, ``candidates``: the two-row zoo's rows (each recipe, and the same with R1)
   and the four candidates ``benchmarks/zoo_search.py`` tries in every row; ``ZOO_CHOICE`` /
   ``chosen``: the candidate and generator it chose, which ``benchmarks/loss_zoo.py`` trains.
-* ``PACGAN_TABLE1``, ``PUBLISHED``, ``BUDGETS``: the published tables the zoo is set beside.
+* ``PUBLISHED``, ``PACGAN_STEPS``, ``BUDGETS``: the published tables the zoo is set beside.
 
 ``ganlib.zoo`` trains and scores them.
 """
@@ -177,39 +175,6 @@ def chosen(objective: str, row_name: str) -> tuple[dict, bool]:
     candidate, generator = ZOO_CHOICE[key].split(" | ")
     return {**candidates(objective, row_name)[candidate], "g_ema": G_EMA}, generator == "G_ema"
 
-# What ``benchmarks/quality.py --search`` chose for each objective (written here by hand from
-# results/quality_search.json, which a test compares): the variant and which generator.
-CHOICE: dict[str, dict] = {
-    "minimax": dict(variant="lr ×3", ema=False),
-    "nonsaturating": dict(variant="lr ×3", ema=False),
-    "lsgan": dict(variant="lr ×3, other β₂", ema=True),
-    "bgan": dict(variant="lr ×3, other β₂", ema=False),
-    "softmax": dict(variant="lr ×3", ema=False),
-    "wgan": dict(variant="lr ×3", ema=True),
-    "wgan-gp": dict(variant="recipe", ema=False),
-    "hinge": dict(variant="lr ×3", ema=False),
-    "fgan": dict(variant="lr ×3", ema=True),
-}
-
-
-def settings_of(objective: str) -> dict:
-    """The settings the zoo trains ``objective`` with: its chosen variant, with ``g_ema``."""
-    return {**variant(objective, CHOICE[objective]["variant"]), "g_ema": G_EMA}
-
-
-def tuned(objective: str, lr: float | None = None, **objective_params) -> dict:
-    """``train``'s member dict for ``objective`` as the loss zoo trains it (``settings_of``:
-    its recipe's chosen variant, with the averaged generator kept), with both learning rates
-    set to ``lr`` when given, and any ``objective_params`` (e.g. LSGAN's a, b, c) on top.
-    ``train(members=[tuned("wgan-gp")], data="ring8")``."""
-    if objective not in RECIPES:
-        raise ValueError(f"tuned: unknown objective {objective!r}; valid: {', '.join(RECIPES)}")
-    member = dict(objective=objective, **settings_of(objective))
-    if lr is not None:
-        member.update(lr_d=lr, lr_g=lr)
-    return {**member, **objective_params}
-
-
 # Published results on the same two mixtures, each with its budget.  PacGAN's Table 1 is read
 # from the image of the table in the authors' repository (fjxmlzn/PacGAN,
 # synthetic_data_experiments/results/Table1.png; means ± standard errors over 10 trials), its
@@ -239,9 +204,3 @@ BUDGETS = {
                     "Adam, D 1e-4, G 1e-3, β₁ 0.5; 2,500 samples (its code: "
                     "M-Elfeki/GDPP, gdppgan_Synthetic.py)",
 }
-
-# PacGAN's Table 1 rows the zoo's tables end with: ``{method: {mixture: {modes, hq, rkl}}}``.
-PACGAN_TABLE1 = {r["method"]: {d: dict(zip(("modes", "hq", "rkl"), r[d]))
-                                for d in ("ring8", "grid25")}
-                 for r in PUBLISHED
-                 if r["source"] == "PacGAN Table 1" and r["method"] in ("GAN", "PacGAN4")}

@@ -94,9 +94,10 @@ def runs_table(runs: dict, generator: dict[str, str], zoo_cells: dict[str, str |
                zoo: dict | None = None, label: str = "run") -> str:
     """A chapter's runs (``{mixture: {label: Run}}``) at their last evaluation, beside the loss
     zoo's seeds of the same row (``zoo_cells[label]``, e.g. ``"lsgan / R1"``; None: no zoo
-    row) at the zoo's last evaluation not after the chapter's step, and at the zoo's end.
-    ``generator[label]`` is the generator scored, ``"G"`` or ``"G_ema"`` (the zoo's cells
-    score the one its search chose).  Cells: modes · HQ · rKL."""
+    row) at the zoo's last evaluation not after the chapter's step, and at the zoo's end (one
+    column when the two are the same step).  ``generator[label]`` is the generator scored,
+    ``"G"`` or ``"G_ema"`` (the zoo's cells score the one its search chose).  Cells:
+    modes · HQ % · rKL ("—": no HQ sample, so no mode histogram)."""
     zoo = zoo if zoo is not None else committed("loss_zoo")
     first = next(iter(next(iter(runs.values())).values()))
     step = int(first.history["eval_step"][-1])
@@ -105,9 +106,10 @@ def runs_table(runs: dict, generator: dict[str, str], zoo_cells: dict[str, str |
     at = max(s for s in zoo_steps if s <= step)
     end = max(c["steps"] for c in cells) if cells else 0
     n = len(cells[0]["ring8"]["seed_curves"]["G"]["modes"]) if cells else 0
-    lines = [f"| data | {label} (generator) | this page: seed {first.config['seed']}, step {step:,} "
-             f"| zoo: {n} seeds, step {at:,} | zoo: {n} seeds, step {end:,} |",
-             "|---|---|---|---|---|"]
+    both = at != end
+    lines = [f"| data | {label} (generator) | this page: seed {first.config['seed']}, step {step:,}"
+             + (f" | zoo: {n} seeds, step {at:,}" if both else "")
+             + f" | zoo: {n} seeds, step {end:,} |", "|---|---|---|---|" + "---|" * both]
     for data, by_label in runs.items():
         for name, run in by_label.items():
             K = run.data.n_modes
@@ -117,7 +119,8 @@ def runs_table(runs: dict, generator: dict[str, str], zoo_cells: dict[str, str |
                 then, final = (spread(at_step(cell, data, s)) for s in (at, cell["steps"]))
             else:
                 then = final = "—"
-            lines.append(f"| {data} | {name} ({generator[name]}) | {here} | {then} | {final} |")
+            lines.append(f"| {data} | {name} ({generator[name]}) | {here} | "
+                         + (f"{then} | " if both else "") + f"{final} |")
     return "\n".join(lines)
 
 

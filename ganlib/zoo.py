@@ -1,22 +1,15 @@
-"""The loss zoo: every objective × seeds × mixtures, each with its own recipe
-(``ganlib.recipes``), scored as PacGAN scores.
+"""The loss zoo: every objective, with its recipe and with R1, × seeds × mixtures, scored as
+PacGAN scores (``benchmarks/loss_zoo.py`` → ``results/loss_zoo.json``; its search,
+``benchmarks/zoo_search.py`` → ``results/zoo_search.json``).
 
-* ``loss_zoo`` trains every objective × mixture × seed (``ganlib.train.train`` with
-  ``members``: each member equals a ``train`` run with its settings and seed) and summarises
-  the final evaluation — ``modes``, ``hq``, ``rkl`` of ``ganlib.metrics.mode_stats`` — as mean
-  and standard deviation over the seeds, with the curves of both generators over training;
-  ``zoo_fingerprint`` is its staleness guard.
 * ``score``: the one number the search ranks by; ``score_curves`` and ``drift``: its curves
   over training and how much their seed mean still moves at the end (flat below ``FLAT``);
   ``seed_curves`` and ``at_step``: each seed's modes, HQ and rKL over training, and a cell's
-  spread over the seeds at one step; ``table_markdown`` and ``best``: the table and the winner
-  of a mixture.
+  spread over the seeds at one step.
+* ``_summary``: one cell's final evaluation as mean ± std over the seeds, with its curves.
+* ``ranking``, ``ranking_markdown``, ``versus_published``, ``short_of_target`` and
+  ``search_markdown``: what the loss-zoo chapter shows of the two committed files.
 * ``on_every_mixture``: the chapters' side-by-side runs, every labelled member on every mixture.
-
-``benchmarks/quality.py`` runs it at publication size and writes
-``benchmarks/results/quality.json``; the loss-zoo chapter renders that file with
-``table_markdown``, ``plot.zoo`` and ``plot.convergence``, and can recompute it with the same
-call.
 """
 
 from __future__ import annotations
@@ -25,10 +18,8 @@ import math
 
 import numpy as np
 
-from . import fingerprint
-from .losses import names as _objective_names
 from .metrics import players_at
-from .recipes import CHOICE, NAMES, PACGAN_STEPS, PACGAN_TABLE1, PUBLISHED, RECIPES, settings_of
+from .recipes import NAMES, PACGAN_STEPS, PUBLISHED, RECIPES
 from .settings import N_EVAL, Settings
 from .train import train
 
@@ -102,8 +93,8 @@ def on_every_mixture(members: dict[str, dict], datasets: tuple[str, ...] = DATAS
     """Train every labelled member on every mixture in one ``train`` call (stacked wherever
     the members' settings allow); returns ``{mixture: {label: Run}}``, as the chapters'
     figures take it.  ``members`` maps a label to a member dict (``objective``, its
-    parameters, ``seed``, ``lr_d``, …; ``recipes.tuned(name)`` gives one), ``settings`` are ``train``'s
-    arguments shared by all, e.g. ``on_every_mixture({"LSGAN": recipes.tuned("lsgan")}, steps=2000)``."""
+    parameters, ``seed``, ``lr_d``, …; ``recipes.chosen(objective, row)[0]`` gives one), ``settings`` are ``train``'s
+    arguments shared by all, e.g. ``on_every_mixture({"LSGAN": dict(objective="lsgan")}, steps=2000)``."""
     keys = [(data, label) for data in datasets for label in members]
     runs = train(members=[{**members[label], "data": data} for data, label in keys], **settings)
     out: dict[str, dict] = {data: {} for data in datasets}
@@ -156,107 +147,8 @@ def _curve(runs: list, key: str) -> dict:
     return curve
 
 
-def _members(objectives, datasets, seeds, settings) -> tuple[list, list]:
-    keys = [(o, d, seed) for o in objectives for d in datasets for seed in seeds]
-    return keys, [dict(objective=o, data=d, seed=seed, **settings[o]) for o, d, seed in keys]
-
-
-def zoo_fingerprint(objectives: list[str] | None = None, settings: dict | None = None,
-                    device=None, **budget) -> dict:
-    """``ganlib.fingerprint.prefix`` of every objective's seed-0 ring8 zoo run, all in one
-    float64 stack: ``{objective: [Σ L_D, Σ L_G, ‖θ_G‖, ‖θ_D‖]}``.  ``loss_zoo`` stores it with
-    its result; ``tests/test_zoo.py`` recomputes it."""
-    objectives = list(objectives or _objective_names())
-    settings = {o: settings_of(o) for o in objectives} | (settings or {})
-    _, members = _members(objectives, ("ring8",), (0,), settings)
-    numbers = fingerprint.prefix(members, device=device, **{**BUDGET, **budget})
-    return dict(zip(objectives, numbers))
-
-
-def loss_zoo(objectives: list[str] | None = None, datasets: tuple[str, ...] = DATASETS, *,
-             seeds: list[int] = (0, 1, 2, 3, 4), settings: dict | None = None,
-             ema: dict | None = None, device=None, progress: bool = True,
-             keep_runs: bool = False, **budget) -> dict:
-    """Train every objective on every mixture with every seed; return the comparison.
-
-    ``objectives`` defaults to ``losses.names()``; ``settings`` maps an objective to its
-    ``train`` settings (default: ``settings_of(objective)``, its recipe's chosen variant, with
-    ``g_ema``), ``ema`` to whether its table reports the averaged generator (default:
-    ``CHOICE``); ``budget`` overrides ``BUDGET`` (``steps``, ``batch_size``, …, and
-    ``eval_every``).  All cells train in one ``train`` call.  Returns ``{"settings": …,
-    "results": {objective: {mixture: summary}}, "fingerprint": …}``; a summary holds
-    ``modes_mean``, ``modes_std``, ``hq_mean``, ``hq_std``, ``rkl_mean``, ``rkl_std`` (the
-    standard deviation over the seeds, ddof = 0) of the final evaluation, ``no_hq_seeds``,
-    ``seeds``, ``per_seed``, ``seconds`` (of the stack the cell trained in), ``ema`` (which
-    generator the numbers are of) and ``curves`` (``{"raw": …, "ema": …}``: the seed means at
-    every evaluation).  With ``keep_runs`` also ``"runs": {objective: {mixture: [Run, …]}}``.
-    """
-    objectives = list(objectives or _objective_names())
-    unknown = [o for o in objectives if o not in _objective_names()]
-    if unknown:
-        raise ValueError(f"loss_zoo: unknown objective(s) {unknown}; valid: {_objective_names()}")
-    unknown = [d for d in datasets if d not in DATASETS]
-    if unknown:
-        raise ValueError(f"loss_zoo: unknown mixture(s) {unknown}; valid: {list(DATASETS)}")
-    bad = sorted(set(budget) - set(BUDGET) - {"eval_every"})
-    if bad:
-        raise ValueError(f"loss_zoo: unknown budget setting(s) {bad}; valid: {sorted(BUDGET)}, eval_every")
-    settings = {o: settings_of(o) for o in objectives} | (settings or {})
-    ema = {o: CHOICE[o]["ema"] for o in objectives} | (ema or {})
-    budget = {**BUDGET, **budget}
-    keys, members = _members(objectives, datasets, seeds, settings)
-    trained = train(members=members, device=device, progress=progress, **budget)
-    by_cell: dict = {}
-    for (objective, data, _), run in zip(keys, trained):
-        by_cell.setdefault(objective, {}).setdefault(data, []).append(run)
-    results = {o: {d: _summary(runs, list(seeds), ema[o] and "ema_mode_stats" in runs[0].history)
-                   for d, runs in by_data.items()} for o, by_data in by_cell.items()}
-    out = {"settings": {"budget": {k: list(v) if isinstance(v, tuple) else v for k, v in budget.items()},
-                        "objectives": {o: _jsonable(settings[o]) for o in objectives},
-                        "seeds": list(seeds), "datasets": list(datasets)},
-           "results": results,
-           "fingerprint": zoo_fingerprint(objectives, settings, device, **{
-               k: v for k, v in budget.items() if k not in ("steps", "n_eval", "eval_every")})}
-    if keep_runs:
-        out["runs"] = by_cell
-    return out
-
-
 def _jsonable(settings: dict) -> dict:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in settings.items()}
-
-
-def _cell(summary: dict, key: str, fmt: str, scale: float = 1.0) -> str:
-    mean, std = summary[f"{key}_mean"], summary[f"{key}_std"]
-    if mean is None:
-        return "—"
-    return f"{scale * mean:{fmt}} ± {scale * std:{fmt}}"
-
-
-def table_markdown(result: dict, data: str, pacgan: bool = True) -> str:
-    """A Markdown table of one mixture: objective | generator | modes | HQ | rKL (mean ± std over
-    seeds), best first (most modes, then highest HQ), with PacGAN's rows at the end."""
-    K = {"ring8": 8, "grid25": 25}[data]
-    rows = [(o, r[data]) for o, r in result["results"].items() if data in r]
-    rows.sort(key=lambda item: (-item[1]["modes_mean"], -item[1]["hq_mean"]))
-    lines = [f"| objective | generator | modes (of {K}) | HQ (%) | rKL |", "|---|---|---|---|---|"]
-    for objective, s in rows:
-        rkl = _cell(s, "rkl", ".2f") + (f" ({s['no_hq_seeds']} without HQ)" if s["no_hq_seeds"] else "")
-        lines.append(f"| {objective} | {'averaged' if s.get('ema') else 'raw'} | {_cell(s, 'modes', '.1f')} | "
-                     f"{_cell(s, 'hq', '.1f', 100)} | {rkl} |")
-    if pacgan:
-        for name, table in PACGAN_TABLE1.items():
-            t = table[data]
-            lines.append(f"| *PacGAN's {name}* | — | {t['modes']} | {100 * t['hq']:.1f} | {t['rkl']:.2f} |")
-    return "\n".join(lines)
-
-
-def best(result: dict, data: str) -> str:
-    """The objective with the most modes on ``data`` (ties: the highest HQ, then the lowest rKL)."""
-    def key(o):
-        s = result["results"][o][data]
-        return (-s["modes_mean"], -s["hq_mean"], s["rkl_mean"] if s["rkl_mean"] is not None else math.inf)
-    return min((o for o in result["results"] if data in result["results"][o]), key=key)
 
 
 # ---- the two-row zoo (benchmarks/loss_zoo.py → results/loss_zoo.json) ----------------------

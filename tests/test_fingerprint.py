@@ -18,7 +18,7 @@ from ganlib.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-QUALITY = json.loads((RESULTS / "quality.json").read_text())
+ZOO = json.loads((RESULTS / "loss_zoo.json").read_text())
 
 SCRIPT = ROOT / "benchmarks" / "fingerprints.py"
 
@@ -52,23 +52,26 @@ def edited_copy(tmp_path: Path, path: str, old: str, new: str) -> Path:
 ], ids=["hinge-margin", "wgan-gp-target-norm"])
 def test_a_loss_constant_moved_by_1e_4_fails_the_guard(tmp_path, objective, old, new):
     """One constant of one objective moved from 1.0 to 1.0001 in a copy of ganlib: the committed
-    fingerprint of that objective no longer matches, by far more than the tolerance; the others
-    (trained in the same stack) still do."""
+    fingerprint of that objective's loss-zoo cell no longer matches, by far more than the
+    tolerance; the other objective's cells (trained in the same stack) still do.  (WGAN-GP's
+    R1 row trains WGAN's losses with R1, not its penalty: only its recipe row moves.)"""
     out = recompute(edited_copy(tmp_path, "losses.py", old, new), "--objectives", objective, "nonsaturating")
-    bad = out["mismatches"]["quality.json"]
-    assert bad and all(b.startswith(objective + ",") for b in bad), bad
-    zoo = out["checks"]["quality.json"]
-    assert fingerprint.worst(zoo["committed"][:1], zoo["again"][:1]) > 100 * fingerprint.RTOL
+    bad = out["mismatches"]["loss_zoo.json"]
+    moved = [f"{objective} / recipe"] + ([f"{objective} / R1"] if objective == "hinge" else [])
+    assert bad and sorted({b.split(",")[0] for b in bad}) == sorted(moved), bad
+    zoo = out["checks"]["loss_zoo.json"]
+    first = zoo["labels"].index(f"{objective} / recipe")
+    assert fingerprint.worst(zoo["committed"][first:first + 1], zoo["again"][first:first + 1]) > \
+        100 * fingerprint.RTOL
 
 
 def test_the_unedited_copy_passes_the_guard(tmp_path):
     """The control of the test above: the same copy, with no edit, matches both files."""
     shutil.copytree(ROOT / "ganlib", tmp_path / "ganlib", ignore=shutil.ignore_patterns("__pycache__"))
     out = recompute(tmp_path)
-    assert out["checks"]["quality.json"]["labels"] == list(QUALITY["fingerprint"])
-    assert out["mismatches"] == {"quality.json": [], "mode_hopping.json": [], "fgan_seeds.json": [],
-                                "critic_budget.json": [], "r1_mixtures.json": [], "zoo_search.json": [],
-                                "loss_zoo.json": []}
+    assert out["checks"]["loss_zoo.json"]["labels"] == list(ZOO["cells"])
+    assert out["mismatches"] == {"loss_zoo.json": [], "zoo_search.json": [], "mode_hopping.json": [],
+                                "fgan_seeds.json": [], "critic_budget.json": [], "r1_mixtures.json": []}
 
 
 def test_other_kernels_and_one_thread_pass_the_guard():
@@ -77,9 +80,8 @@ def test_other_kernels_and_one_thread_pass_the_guard():
     committed results still match to ``RTOL``."""
     out = recompute(ROOT, "--threads", "1", ATEN_CPU_CAPABILITY="default")
     assert out["capability"] == "DEFAULT" and out["threads"] == 1
-    assert out["mismatches"] == {"quality.json": [], "mode_hopping.json": [], "fgan_seeds.json": [],
-                                "critic_budget.json": [], "r1_mixtures.json": [], "zoo_search.json": [],
-                                "loss_zoo.json": []}
+    assert out["mismatches"] == {"loss_zoo.json": [], "zoo_search.json": [], "mode_hopping.json": [],
+                                "fgan_seeds.json": [], "critic_budget.json": [], "r1_mixtures.json": []}
 
 
 def test_a_fingerprint_is_a_prefix_of_the_longer_run():

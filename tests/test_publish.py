@@ -42,7 +42,7 @@ def test_colab_copies_are_the_notebooks_with_one_set_up_cell_first(tmp_path):
     subprocess.run([sys.executable, str(ROOT / ".ci" / "colab.py"), REPO, COMMIT, str(tmp_path)],
                    check=True, capture_output=True)
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.ipynb"))
-    assert written == sorted(colab.notebooks()) and len(written) == 19
+    assert written == sorted(colab.notebooks()) and len(written) == 20
     for path in written:
         source, copy = (json.loads(p.read_text()) for p in (ROOT / path, tmp_path / path))
         first = copy["cells"][0]

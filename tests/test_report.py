@@ -62,7 +62,14 @@ def test_runs_table_sets_a_run_beside_the_zoos_seeds():
     assert lines[2].startswith(f"| ring8 | NS (G_ema) | {report.triple(s, 8)} | 0.0 ± 0.0 · 0.0 ± 0.0 · — | "
                                "7.5 ± 0.5 · 92.5 ± 2.5 · 0.10 ± 0.00 |")
     # without a zoo row: dashes
-    assert report.runs_table(runs, {"NS": "G"}, {"NS": None}, fake).splitlines()[3].endswith("| — | — |")
+    assert report.runs_table(runs, {"NS": "G"}, {"NS": None}, fake).splitlines()[3].endswith("· — | — |")
+    # a page that trains as long as the zoo: one zoo column, not the same one twice
+    long = {"cells": {"nonsaturating / R1": {**cell(True), "steps": 4}}}
+    for d in zoo.DATASETS:
+        long["cells"]["nonsaturating / R1"][d]["curves"]["raw"]["step"] = [0, 4]
+    one = report.runs_table(runs, {"NS": "G_ema"}, {"NS": "nonsaturating / R1"}, long).splitlines()
+    assert one[0].endswith("| this page: seed 0, step 4 | zoo: 2 seeds, step 4 |")
+    assert all(line.count("|") == 5 for line in one)
     settings = report.settings_table(runs["ring8"], {"NS": "G_ema"})
     assert "| NS | adam | 0.0001 | 0.0001 | 0.5, 0.999 | 1 | 1 | G_ema |" in settings
     with pytest.raises(ValueError, match="valid: G, G_ema"):

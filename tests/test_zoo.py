@@ -1,4 +1,5 @@
-"""The loss-zoo comparison: a reduced run of the same function, and the committed results."""
+"""The loss zoo: the recipes and their search, the two-row zoo's cells (resumed, extended) and
+the committed results."""
 
 import json
 import math
@@ -7,10 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ganlib import fingerprint, losses, recipes, zoo
+from ganlib import losses, recipes, zoo
 from ganlib.train import train
 
-import fingerprints                                    # benchmarks/ (tests/conftest.py puts it on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -34,72 +34,6 @@ def check_cell(cell: dict, K: int, seeds: list) -> None:
     final = cell["curves"]["ema" if cell["ema"] else "raw"]
     assert final["modes"][-1] == pytest.approx(cell["modes_mean"]) and \
         final["hq"][-1] == pytest.approx(cell["hq_mean"])
-
-
-def test_a_reduced_comparison_has_every_cell_and_metrics_in_range():
-    seeds = [0, 1]
-    out = zoo.loss_zoo(seeds=seeds, steps=200, eval_every=100, device="cpu", progress=False)
-    assert list(out["results"]) == losses.names()
-    for objective, by_data in out["results"].items():
-        assert list(by_data) == ["ring8", "grid25"]
-        for data, cell in by_data.items():
-            check_cell(cell, {"ring8": 8, "grid25": 25}[data], seeds)
-    json.dumps(out, allow_nan=False)                        # strict JSON: no inf, no NaN
-    for data in ("ring8", "grid25"):
-        table = zoo.table_markdown(out, data)
-        assert len(table.splitlines()) == 2 + len(losses.names()) + 2
-        assert zoo.best(out, data) in losses.names()
-
-
-def test_loss_zoo_names_the_valid_choices():
-    with pytest.raises(ValueError, match="valid: \\['minimax'"):
-        zoo.loss_zoo(["lsgann"], seeds=[0], steps=10)
-    with pytest.raises(ValueError, match="unknown mixture"):
-        zoo.loss_zoo(["lsgan"], ("ring9",), seeds=[0], steps=10)
-    with pytest.raises(ValueError, match="unknown budget setting"):
-        zoo.loss_zoo(["lsgan"], seeds=[0], step=10)
-
-
-def test_the_committed_comparison_covers_every_objective_with_five_seeds():
-    result = json.loads((RESULTS / "quality.json").read_text())
-    assert set(result["results"]) == set(losses.names())
-    assert result["settings"]["budget"]["steps"] == zoo.BUDGET["steps"]
-    assert result["settings"]["budget"]["n_eval"] == 2500                # PacGAN's sample count
-    for objective, by_data in result["results"].items():
-        assert set(by_data) == {"ring8", "grid25"}
-        assert result["settings"]["objectives"][objective] == zoo._jsonable(recipes.settings_of(objective)), \
-            f"{objective}: quality.json was made with other settings than recipes.settings_of: rerun the benchmark"
-        for data, cell in by_data.items():
-            assert len(cell["seeds"]) >= 5 and cell["ema"] == recipes.CHOICE[objective]["ema"]
-            check_cell(cell, {"ring8": 8, "grid25": 25}[data], cell["seeds"])
-            assert set(cell["curves"]) == {"raw", "ema"}
-
-
-def test_the_committed_comparison_was_made_by_the_code_here():
-    """quality.json holds a float64 50-step prefix of each objective's seed-0 ring8 run; the same
-    call today gives the same numbers to ``fingerprint.RTOL`` on any CPU (tests/test_fingerprint.py)."""
-    check = fingerprints.check_zoo("cpu")
-    assert set(check["labels"]) == set(losses.names())
-    bad = fingerprint.mismatches(check["committed"], check["again"], labels=check["labels"])
-    assert not bad, "benchmarks/results/quality.json is stale: rerun benchmarks/quality.py\n" + "\n".join(bad)
-
-
-def test_the_choice_is_the_searchs_best_candidate_on_seeds_the_zoo_does_not_report():
-    search = json.loads((RESULTS / "quality_search.json").read_text())
-    assert set(search["objectives"]) == set(losses.names())
-    assert search["variants"] == list(recipes.VARIANTS)
-    for objective, r in search["objectives"].items():
-        # the same number of candidates for every objective: each variant, raw and averaged G
-        assert len(r["candidates"]) == 2 * len(recipes.VARIANTS)
-        best = max(r["candidates"].values(), key=lambda c: c["score"])
-        assert r["best"] == {"variant": best["variant"], "ema": best["ema"]}
-        assert recipes.CHOICE[objective] == r["best"], \
-            f"{objective}: recipes.CHOICE does not hold the search's best candidate {r['best']}"
-        for c in r["candidates"].values():
-            assert c["settings"] == zoo._jsonable(recipes.variant(objective, c["variant"]))
-            assert c["score"] == pytest.approx(
-                sum(c[d]["score"] for d in zoo.DATASETS) / len(zoo.DATASETS))
-    assert not set(search["seeds"]) & set(json.loads((RESULTS / "quality.json").read_text())["settings"]["seeds"])
 
 
 def test_every_recipe_trains_with_the_numbers_its_source_gives():
@@ -151,30 +85,6 @@ def test_the_variants_are_the_same_four_for_every_objective():
         assert both == {**other, "lr_d": x3["lr_d"], "lr_g": x3["lr_g"]}
     with pytest.raises(ValueError, match="valid: recipe, lr ×3"):
         recipes.variant("lsgan", "lr x3")
-
-
-def test_tuned_gives_train_the_zoo_settings_or_the_given_rate():
-    assert recipes.tuned("wgan-gp") == dict(objective="wgan-gp", **recipes.settings_of("wgan-gp"))
-    assert recipes.tuned("lsgan", 2e-4, a=-1.0)["lr_d"] == recipes.tuned("lsgan", 2e-4)["lr_g"] == 2e-4
-    assert recipes.tuned("lsgan", a=-1.0)["a"] == -1.0 and recipes.RECIPES["lsgan"]["settings"]["a"] == 0.0
-    with pytest.raises(ValueError, match="valid: minimax, nonsaturating"):
-        recipes.tuned("wgan_gp")
-
-
-def test_the_committed_interventions_change_one_setting_of_the_zoos():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("quality", ROOT / "benchmarks" / "quality.py")
-    quality = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(quality)
-    iso = json.loads((RESULTS / "quality_isolate.json").read_text())
-    assert iso["steps"] == zoo.BUDGET["steps"] and iso["seeds"] == quality.ISOLATE_SEEDS
-    expected = [(o, name, zoo._jsonable(change), seed)
-                for o, name, change in quality.INTERVENTIONS for seed in quality.ISOLATE_SEEDS]
-    assert [(r["objective"], r["change"], r["settings"], r["seed"]) for r in iso["runs"]] == expected
-    for r in iso["runs"]:
-        assert r["ema"] == recipes.CHOICE[r["objective"]]["ema"] and 0 <= r["modes"] <= 8
-        assert r["curve"]["modes"][-1] == r["modes"] and r["curve"]["hq"][-1] == pytest.approx(r["hq"])
-        assert set(r["players"]) == {"jacobian", "alive", "d_fake", "d_grad", "d_modes", "spread"}
 
 
 def test_every_row_tries_the_same_number_of_candidates_and_r1_rows_use_the_penalty():
