@@ -151,11 +151,13 @@ def zoo_modes(cell: dict, steps: bool = True) -> str:
 
 
 def r1_effect(runs: dict, generator: dict[str, str], without: str, with_r1: str) -> str:
-    """What R1 did on this page, judged by the modes summed over the mixtures."""
+    """What R1 did on this page, in the modes summed over the mixtures: "R1 adds 3 modes at
+    this seed", "R1 costs 1 mode at this seed" or "R1 changes no mode count at this seed"."""
     gain = total_modes(runs, generator, with_r1) - total_modes(runs, generator, without)
-    return ("R1 changes the outcome" if gain > 0 else
-            "R1 does not change the outcome at this seed" if gain == 0 else
-            "R1 does worse at this seed")
+    n = f"{abs(gain)} mode{'s' * (abs(gain) != 1)}"
+    return (f"R1 adds {n} at this seed" if gain > 0 else
+            "R1 changes no mode count at this seed" if gain == 0 else
+            f"R1 costs {n} at this seed")
 
 
 PARAMETERS = ("device", "steps", "batch_size", "lr", "seed", "eval_every")

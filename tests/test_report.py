@@ -87,9 +87,10 @@ def test_the_sentences_say_what_the_runs_did():
     assert report.modes(runs, generator, "NS") == f"{m[0]}/8 ring8 and {m[2]}/25 grid25 modes"
     assert report.total_modes(runs, generator, "NS, R1") == m[1] + m[3]
     gain = m[1] + m[3] - m[0] - m[2]
+    n = f"{abs(gain)} mode" + ("s" if abs(gain) != 1 else "")
     assert report.r1_effect(runs, generator, "NS", "NS, R1") == (
-        "R1 changes the outcome" if gain > 0 else
-        "R1 does not change the outcome at this seed" if gain == 0 else "R1 does worse at this seed")
+        f"R1 adds {n} at this seed" if gain > 0 else
+        "R1 changes no mode count at this seed" if gain == 0 else f"R1 costs {n} at this seed")
     z = cell(False)
     z.update(seconds=12.0, made_with={"git": "abc1234"})
     z["grid25"] = {**z["grid25"], "modes_mean": 24.0, "modes_std": 1.25}
