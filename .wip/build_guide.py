@@ -111,8 +111,6 @@ r1_better = [o for o, c in changes.items() if c["clear"] and c["mean"] > 0]
 r1_worse = [o for o, c in changes.items() if c["clear"] and c["mean"] < 0]
 r1_within = [o for o, c in changes.items() if not c["clear"]]
 short = list(zoo.short_of_target(result))
-cost = zoo.r1_cost(result)
-one_step = [o for o in objectives if result["cells"][f"{o} / recipe"]["member"].get("n_critic", 1) == 1]
 choose = [
     f"**For the best result on these mixtures**: {row_name(best)} — "
     f"{report.zoo_modes(best['cell'])}, the zoo's highest score "
@@ -126,11 +124,8 @@ choose = [
     + (f", lowers it for {names(r1_worse)}" if r1_worse else "")
     + (f" and leaves {names(r1_within)} within noise" if r1_within else "")
     + "; its price is the critic's input gradient on the real batch, differentiated "
-    "once more in every critic step's backward pass: the zoo's R1 rows of the "
-    f"{len(one_step)} objectives with one critic step took {min(cost[o] for o in one_step):.1f}"
-    f"–{max(cost[o] for o in one_step):.1f}× their recipe rows' time (median "
-    f"{np.median([cost[o] for o in one_step]):.1f}×; wall time, other work sharing the cores). "
-    "For WGAN and WGAN-GP R1 is not added but takes the place of the clipping or the penalty.",
+    "once more in every critic step's backward pass. For WGAN and WGAN-GP R1 is not added "
+    "but takes the place of the clipping or the penalty.",
 ]
 if best["objective"] in ("fgan", "nonsaturating"):
     other = "nonsaturating" if best["objective"] == "fgan" else "fgan"

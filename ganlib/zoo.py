@@ -238,16 +238,6 @@ def in_book_order(cells) -> list[dict]:
                                         c["row"] != "recipe"))
 
 
-def r1_cost(result: dict) -> dict[str, float]:
-    """What R1 costs in time: each objective's R1 row's training seconds over its recipe row's
-    (both rows trained, the same steps, seeds and networks; the R1 row differentiates the
-    critic's input gradient once more in every critic step), in the book's order.  Wall time
-    of one process each, so a ratio also carries what else ran on the machine meanwhile."""
-    cells = result["cells"]
-    return {o: cells[f"{o} / R1"]["seconds"] / cells[f"{o} / recipe"]["seconds"]
-            for o in RECIPES if f"{o} / R1" in cells and f"{o} / recipe" in cells}
-
-
 def published_score(row: dict) -> float:
     """``score`` of a published row's means (``recipes.PUBLISHED``), averaged over the
     mixtures: the score of the means, not the mean of per-run scores as for the zoo's rows."""
