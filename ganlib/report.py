@@ -301,7 +301,8 @@ def recipes_table() -> str:
     """Each objective's recipe (``recipes.RECIPES``): its optimiser, critic steps and the source
     of its numbers."""
     from .recipes import RECIPES
-    lines = ["| objective | optimiser | critic steps | source |", "|---|---|---|---|"]
+    lines = ["| objective | its optimiser (before the search) | critic steps | source |",
+             "|---|---|---|---|"]
     for o, recipe in RECIPES.items():
         s = recipe["settings"]
         lines.append(f"| {objective_link(o)} | {optimiser(s)} | {s.get('n_critic', 1)} | "
