@@ -233,13 +233,14 @@ def zoo_curves(result: dict, data: str, ncols: int = 3):
     """The two-row zoo's curves for one mixture as small multiples: one panel per objective,
     its recipe (grey) and its R1 row (blue); the line is the seed mean of the score
     (``zoo.score``: modes/K + HQ − rKL/log K, at most 2) of the generator the table reports,
-    the band the seeds' range.  A panel's title names the curves still rising (↗) or
+    the band the seeds' range (min to max).  A panel's title names the curves still rising (↗) or
     falling (↘) over the last quarter (``zoo.drift``)."""
     from .zoo import _moving, book_name, in_book_order
     objectives = list(dict.fromkeys(c["objective"] for c in in_book_order(result["cells"].values())))
     nrows = -(-len(objectives) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.3 * nrows), sharex=True,
                              sharey=True, squeeze=False)
+    low = 0.0
     for ax, objective in zip(axes.flat, objectives):
         moving = []
         for row, style in ROW_STYLES.items():
@@ -249,6 +250,7 @@ def zoo_curves(result: dict, data: str, ncols: int = 3):
             s = cell[data]
             curves = np.array(s["score_curves"]["G_ema" if s["ema"] else "G"])
             step = s["curves"]["raw"]["step"]
+            low = min(low, float(curves.min()))
             ax.fill_between(step, curves.min(axis=0), curves.max(axis=0), color=style["color"],
                             alpha=0.2, lw=0)
             ax.plot(step, curves.mean(axis=0), lw=1.4, **style)
@@ -256,8 +258,8 @@ def zoo_curves(result: dict, data: str, ncols: int = 3):
                 moving.append(row + _moving(s))
         ax.set_title(book_name(objective) + (f"  ({', '.join(moving)})" if moving else ""),
                      fontsize=9)
-        ax.set_ylim(-0.05, 2.05)
         ax.grid(lw=0.3)
+    axes.flat[0].set_ylim(min(-0.05, low - 0.05), 2.05)      # shared: the score lies in [-1, 2]
     for ax in axes.flat[len(objectives):]:
         ax.set_visible(False)
     for ax in axes[-1]:
