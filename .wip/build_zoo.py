@@ -127,9 +127,9 @@ display(Markdown(text))
 ## The curves
 
 Each panel is one objective: the seed mean of the score over training (line) and the seeds' range
-(band, lowest to highest seed), of its recipe (grey) and its R1 row (blue). A flat line at the end means that the score
-stopped changing, not that the generator reached the data; ↗ in a panel's title names the rows
-still moving.
+(band, lowest to highest seed), of its recipe (grey) and its R1 row (blue). A flat line at the
+end means that the score stopped changing, not that the generator reached the data; ↗ or ↘ in a
+panel's title names the rows still rising or falling over the last quarter of training.
 """),
     code("""
 for data in zoo.DATASETS:
