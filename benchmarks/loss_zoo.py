@@ -3,6 +3,7 @@
     python benchmarks/loss_zoo.py                          # every chosen row → results/loss_zoo.json
     python benchmarks/loss_zoo.py --objectives lsgan bgan  # some rows; the others stay as they are
     python benchmarks/loss_zoo.py --steps 40000            # extend every row to 40,000 steps
+    python benchmarks/loss_zoo.py --steps 40000 --result results/loss_zoo_40k.json   # … beside
     python benchmarks/loss_zoo.py --quick                  # 200 steps of one row: a smoke run (writes nothing)
 
 A **cell** is one objective × row (``recipes.ROWS``: its recipe, or the same with R1), trained
@@ -109,6 +110,9 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=STEPS)
     parser.add_argument("--quick", action="store_true", help="200 steps of one row; write nothing")
     parser.add_argument("--device", default=None)
+    parser.add_argument("--result", type=Path, default=RESULT,
+                        help="the JSON to write (default results/loss_zoo.json): a longer zoo can "
+                             "grow beside the committed one until every cell is done")
     args = parser.parse_args(argv)
     made_with = code_version()                   # before training: later edits do not count
     chosen = [tuple(k.split(" / ")) for k in recipes.ZOO_CHOICE]
@@ -122,9 +126,10 @@ def main(argv=None) -> int:
                           for d in zoo.DATASETS}))
         return 0
     head = {"seeds": SEEDS, "settings": zoo._jsonable(settings())}
-    out = json.loads(RESULT.read_text()) if RESULT.exists() else {**head, "cells": {}}
+    result = args.result.resolve()
+    out = json.loads(result.read_text()) if result.exists() else {**head, "cells": {}}
     if {k: out.get(k) for k in head} != head:
-        raise SystemExit(f"{RESULT} was made with other settings: move it away to start again")
+        raise SystemExit(f"{result} was made with other settings: move it away to start again")
     for objective, row in cells:
         name = f"{objective} / {row}"
         old = out["cells"].get(name)
@@ -132,7 +137,7 @@ def main(argv=None) -> int:
             print(f"{name}: done before, skipped", flush=True)
             continue
         cell = run_cell(objective, row, args.steps, args.device, made_with)
-        record(name, cell, head)
+        record(name, cell, head, result)
         print(f"{name}: {cell['seconds']:.0f} s; " + "; ".join(
             f"{d} {cell[d]['modes_mean']:.1f} modes, {100 * cell[d]['hq_mean']:.1f} % HQ, "
             f"drift {cell[d]['drift']['G_ema' if cell[d]['ema'] else 'G']:+.3f}"
