@@ -17,7 +17,7 @@ text = (
     "cell, whose 10 runs share one stack) is not run by the build. Its "
     f"{len(cells)} cells took {zoo['seconds'] / 3600:.1f} h of training on the same 2 cores "
     f"({wgan / 3600:.1f} h of it for the four WGAN and WGAN-GP cells, whose critic takes five "
-    "steps per generator step), run as two one-thread processes side by side: two such "
+    "steps per generator step), run as one-thread processes, two or three side by side: two such "
     "processes train about 1.3× as many steps as one two-thread process (measured "
     "2026-12-07, 600 steps of one cell: 55.7 steps/s alone, 37.5 + 35.9 side by side). The "
     f"search that chose each cell's optimiser (`benchmarks/zoo_search.py`: 4 candidates × 2 "
