@@ -314,7 +314,9 @@ def versus_published(result: dict, method: str = "PacGAN4") -> tuple[str, int, i
             scale = 100 if key == "hq" else 1
             won = ours is not None and better(ours, theirs) == ours
             beaten, columns = beaten + won, columns + 1
-            shown = "—" if ours is None else f"{scale * ours:.2f} ± {scale * s[f'{key}_std']:.2f}"
+            digits = 3 if key == "rkl" else 2
+            shown = ("—" if ours is None else
+                     f"{scale * ours:.{digits}f} ± {scale * s[f'{key}_std']:.{digits}f}")
             lines.append(f"| {data} | {label} | {shown} | {scale * theirs:g} | "
                          f"{'yes' if won else 'no'} |")
     return "\n".join(lines), beaten, columns
