@@ -148,7 +148,8 @@ best = {row: next(e for e in ranking if e["row"] == row) for row in recipes.ROWS
 members, generator, cell_of = {}, {}, {}
 for row, e in best.items():
     member, ema = recipes.chosen(e["objective"], row)
-    label = f"{zoo.book_name(e['objective'])}, " + ("with R1" if row == "R1" else "its recipe")
+    setting = "with R1" if row == "R1" else "its recipe"
+    label = f"{zoo.book_name(e['objective'])}, {setting}"
     members[label], generator[label] = member, "G_ema" if ema else "G"
     cell_of[label] = e["name"]
 n_steps = steps if steps is not None else winner["cell"]["steps"]
