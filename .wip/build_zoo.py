@@ -72,8 +72,10 @@ display(Markdown(zoo.ranking_markdown(result)))
 
 PacGAN's Table 1 is the standard these mixtures are measured against. Its best row, PacGAN4,
 trains larger networks (G of four layers of 400 units with batch norm, a maxout critic) for about
-400,000 steps at batch 100. The zoo's winner, column by column (a column counts when the zoo's
-mean is at least as good as PacGAN4's):
+400,000 steps at batch 100. The zoo's winner is the best of its rows on the same five seeds it
+is reported on, so its numbers carry a small selection bias (the search that chose its settings
+never saw these seeds; the next rows' scores show how close the race is). Column by column (a
+column counts when the zoo's mean is at least as good as PacGAN4's):
 """),
     code("""
 versus, beaten, columns = zoo.versus_published(result, "PacGAN4")
