@@ -152,8 +152,8 @@ def test_all_math_is_typeset(doms):
 
 
 # Figures each training page shows at publication size (4 unless listed).
-FIGURES = {"notebooks/07_improved_infogan_training": 2, "notebooks/09_digits": 3,
-           "notebooks/10_training_dynamics": 3}
+FIGURES = {"notebooks/07_improved_infogan_training": 2, "notebooks/08_loss_zoo": 3,
+           "notebooks/09_digits": 3, "notebooks/10_training_dynamics": 3}
 
 
 def test_every_display_equation_fits_the_page(doms):
@@ -308,7 +308,7 @@ def published_doms(tmp_path_factory) -> dict[str, str]:
 
 def test_every_published_notebook_page_opens_its_colab_copy(published_doms):
     notebooks = [page for page in PAGES if (ROOT / f"{page}.ipynb").exists()]
-    assert len(notebooks) == 19
+    assert len(notebooks) == 20
     for page, dom in published_doms.items():
         links = set(re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', dom))
         if page in notebooks:
